@@ -1,0 +1,88 @@
+import { cleanEnv, makeValidator, str, url } from 'envalid';
+
+export interface Config {
+  port: number;
+  host: string;
+  store: 'memory' | 'pglite' | 'postgres';
+  databaseUrl: string | undefined;
+  pgliteDir: string;
+  logLevel: string;
+  shutdownDelayMs: number;
+  shutdownTimeoutMs: number;
+  maxInFlight: number;
+}
+
+/** Thrown with one line per bad variable; `main` prints the message and exits 1. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const STORES = ['memory', 'pglite', 'postgres'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integerValidator(min: number, max: number) {
+  return makeValidator((input: string) => {
+    if (!/^\d+$/.test(input)) throw new Error(`must be a whole number from ${min} to ${max}, got "${input}"`);
+    const value = Number(input);
+    if (value < min || value > max) throw new Error(`must be from ${min} to ${max}, got ${value}`);
+    return value;
+  });
+}
+
+// 0 lets the OS pick a free port (tests); the bound port is logged.
+const portNumber = integerValidator(0, 65_535);
+const milliseconds = integerValidator(0, 3_600_000);
+const positiveCount = integerValidator(1, 1_000_000);
+
+/** Validates the environment once at start-up. The only reader of the environment: `main` passes `process.env` in. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable (e.g. `PORT=` or an unset Helm value) means "use the default".
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const cleaned = cleanEnv(
+    present,
+    {
+      PORT: portNumber({ default: 8080 }),
+      HOST: str({ default: '0.0.0.0' }),
+      STORE: str({ choices: STORES, default: undefined }),
+      DATABASE_URL: url({
+        default: undefined,
+        desc: 'PostgreSQL connection URL, required when STORE=postgres',
+        requiredWhen: (values) => values.STORE === 'postgres',
+      }),
+      PGLITE_DIR: str({ default: '.data/pglite' }),
+      LOG_LEVEL: str({ choices: LOG_LEVELS, default: 'info' }),
+      SHUTDOWN_DELAY_MS: milliseconds({ default: 0 }),
+      SHUTDOWN_TIMEOUT_MS: milliseconds({ default: 10_000 }),
+      MAX_IN_FLIGHT: positiveCount({ default: 512 }),
+    },
+    {
+      reporter: ({ errors }) => {
+        const lines = Object.entries(errors).map(([name, error]) => `  ${name}: ${describe(name, error)}`);
+        if (lines.length > 0) throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+      },
+    },
+  );
+  const databaseUrl = cleaned.DATABASE_URL;
+  return {
+    port: cleaned.PORT,
+    host: cleaned.HOST,
+    store: cleaned.STORE ?? (databaseUrl === undefined ? 'pglite' : 'postgres'),
+    databaseUrl,
+    pgliteDir: cleaned.PGLITE_DIR,
+    logLevel: cleaned.LOG_LEVEL,
+    shutdownDelayMs: cleaned.SHUTDOWN_DELAY_MS,
+    shutdownTimeoutMs: cleaned.SHUTDOWN_TIMEOUT_MS,
+    maxInFlight: cleaned.MAX_IN_FLIGHT,
+  };
+}
+
+function describe(name: string, error: Error | undefined): string {
+  if (error === undefined) return 'invalid';
+  if (error.name === 'EnvMissingError')
+    return name === 'DATABASE_URL' ? 'required when STORE=postgres' : 'required';
+  // envalid's own messages never echo DATABASE_URL's value; keep secrets out of the message anyway.
+  if (name === 'DATABASE_URL') return 'must be a URL such as postgres://user:password@host:5432/db';
+  return error.message;
+}
