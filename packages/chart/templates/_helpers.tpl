@@ -1,0 +1,208 @@
+{{/*
+Chart name, overridable; 63 characters is the DNS label limit for names and label values.
+*/}}
+{{- define "has.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Full name of the release's objects. A release already named after the chart is not repeated.
+*/}}
+{{- define "has.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := include "has.name" . }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+"name-version" for the helm.sh/chart label ('+' is not allowed in label values).
+*/}}
+{{- define "has.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Version label: the image tag when one is used, else the chart's appVersion.
+*/}}
+{{- define "has.version" -}}
+{{- default .Chart.AppVersion .Values.image.tag | trunc 63 | trimSuffix "-" | quote }}
+{{- end }}
+
+{{/*
+Labels every object carries (Helm's recommended set).
+*/}}
+{{- define "has.labels" -}}
+helm.sh/chart: {{ include "has.chart" . }}
+{{ include "has.selectorLabels" . }}
+app.kubernetes.io/version: {{ include "has.version" . }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/*
+Selector labels: only name + instance. They are immutable in a Deployment selector, so nothing
+that changes between releases (version, chart) may go here.
+*/}}
+{{- define "has.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "has.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+Labels for hook pods (migrations, helm test). Their app.kubernetes.io/name differs from the
+server's on purpose: the Service, PodDisruptionBudget, NetworkPolicy and topology spread must never
+select them. Call with (dict "root" $ "component" "migrations").
+*/}}
+{{- define "has.componentLabels" -}}
+helm.sh/chart: {{ include "has.chart" .root }}
+app.kubernetes.io/name: {{ printf "%s-%s" (include "has.name" .root) .component | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+app.kubernetes.io/part-of: {{ include "has.name" .root }}
+app.kubernetes.io/version: {{ include "has.version" .root }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+{{- end }}
+
+{{/*
+ServiceAccount the server pods run as.
+*/}}
+{{- define "has.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "has.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+Image reference: a digest wins over the tag; the tag defaults to appVersion; `latest` is refused.
+*/}}
+{{- define "has.image" -}}
+{{- $image := .Values.image }}
+{{- if $image.digest }}
+{{- printf "%s@%s" $image.repository $image.digest }}
+{{- else }}
+{{- $tag := default .Chart.AppVersion $image.tag | toString }}
+{{- if eq $tag "latest" }}
+{{- fail "image.tag \"latest\" is refused: it is mutable, so rollbacks and audits cannot tell what ran. Use a version tag or image.digest." }}
+{{- end }}
+{{- printf "%s:%s" $image.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/*
+Pod-level security context meeting Pod Security Standard "restricted". Not a value on purpose: the
+chart must install into a namespace that enforces "restricted", whatever the values say.
+*/}}
+{{- define "has.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 1000
+runAsGroup: 1000
+fsGroup: 1000
+fsGroupChangePolicy: OnRootMismatch
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+Container-level security context meeting "restricted", plus a read-only root filesystem.
+*/}}
+{{- define "has.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 1000
+runAsGroup: 1000
+privileged: false
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+DATABASE_URL from the existing Secret (store=postgres only).
+*/}}
+{{- define "has.databaseUrlEnv" -}}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.database.existingSecret }}
+      key: {{ .Values.database.secretKey }}
+{{- end }}
+
+{{/*
+Whether the database CA bundle is mounted.
+*/}}
+{{- define "has.caBundleEnabled" -}}
+{{- if and (eq .Values.store "postgres") .Values.database.caBundle.configMapName }}true{{ end }}
+{{- end }}
+
+{{/*
+Volume for the CA bundle: the chosen key always lands as /etc/ssl/db/ca.pem.
+*/}}
+{{- define "has.caBundleVolume" -}}
+- name: db-ca
+  configMap:
+    name: {{ .Values.database.caBundle.configMapName }}
+    items:
+      - key: {{ .Values.database.caBundle.key }}
+        path: ca.pem
+{{- end }}
+
+{{- define "has.caBundleMount" -}}
+- name: db-ca
+  mountPath: /etc/ssl/db
+  readOnly: true
+{{- end }}
+
+{{/*
+Cross-value rules the JSON schema cannot express. Rendered (as nothing) by the Deployment, so any
+`helm template`/`install` stops here with a message saying what to change.
+*/}}
+{{- define "has.validate" -}}
+{{- $v := .Values }}
+{{- if and (eq $v.store "postgres") (not $v.database.existingSecret) }}
+{{- fail "store=postgres needs database.existingSecret: the name of a Secret whose key database.secretKey holds DATABASE_URL (see the chart README), or use --set store=memory for a database-free try." }}
+{{- end }}
+{{- if eq $v.store "memory" }}
+{{- if or $v.autoscaling.enabled (gt (int $v.replicaCount) 1) }}
+{{- fail "store=memory keeps users inside each pod, so with several replicas a GET can reach a pod that never saw the PUT. Use replicaCount=1 and autoscaling.enabled=false with store=memory, or store=postgres." }}
+{{- end }}
+{{- end }}
+{{- $shutdownSeconds := div (add $v.shutdown.delayMs $v.shutdown.timeoutMs 999) 1000 }}
+{{- $neededGrace := add $v.shutdown.preStopSleepSeconds $shutdownSeconds 5 }}
+{{- if lt (int $v.terminationGracePeriodSeconds) (int $neededGrace) }}
+{{- fail (printf "terminationGracePeriodSeconds=%d is too short: preStop %ds + shutdown delay and drain %ds + 5s margin = %ds. Kubernetes would SIGKILL pods mid-request; raise it or lower the shutdown timings." (int $v.terminationGracePeriodSeconds) (int $v.shutdown.preStopSleepSeconds) (int $shutdownSeconds) (int $neededGrace)) }}
+{{- end }}
+{{- if $v.autoscaling.enabled }}
+{{- if lt (int $v.autoscaling.minReplicas) 3 }}
+{{- fail "autoscaling.minReplicas must be at least 3 (one pod per zone, two left after a zone loss)." }}
+{{- end }}
+{{- if lt (int $v.autoscaling.maxReplicas) (int $v.autoscaling.minReplicas) }}
+{{- fail "autoscaling.maxReplicas must be >= autoscaling.minReplicas." }}
+{{- end }}
+{{- end }}
+{{- if and $v.targetGroupBinding.enabled (not $v.targetGroupBinding.targetGroupArn) }}
+{{- fail "targetGroupBinding.enabled needs targetGroupBinding.targetGroupArn (the target group the Pulumi program created)." }}
+{{- end }}
+{{- if $v.ingress.enabled }}
+{{- if lt (int $v.ingress.deregistrationDelaySeconds) (int $shutdownSeconds) }}
+{{- fail (printf "ingress.deregistrationDelaySeconds=%d is shorter than the shutdown delay and drain (%ds): the ALB would cut requests the pod is still finishing." (int $v.ingress.deregistrationDelaySeconds) (int $shutdownSeconds)) }}
+{{- end }}
+{{- end }}
+{{- if and $v.podDisruptionBudget.enabled (not $v.autoscaling.enabled) }}
+{{- if ge (int $v.podDisruptionBudget.maxUnavailable) (int $v.replicaCount) }}
+{{- if gt (int $v.replicaCount) 1 }}
+{{- fail "podDisruptionBudget.maxUnavailable must be below replicaCount, or a node drain may take every pod down at once." }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
