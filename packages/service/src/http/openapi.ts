@@ -1,0 +1,165 @@
+import type { AppContext } from './context.js';
+import { MAX_BODY_BYTES } from './json-body.js';
+import { PROBLEM_CONTENT_TYPE } from './problem.js';
+
+const problem = (description: string, headers?: Record<string, unknown>) => ({
+  description,
+  ...(headers === undefined ? {} : { headers }),
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+const retryAfter = {
+  'Retry-After': {
+    description: 'Seconds to wait before retrying',
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
+};
+const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
+
+const usernameParameter = {
+  name: 'username',
+  in: 'path',
+  required: true,
+  description:
+    'Letters of any script (Unicode category L), 1 to 64 characters after NFC normalisation; URL-encoded',
+  schema: { type: 'string', pattern: '^\\p{L}{1,64}$' },
+};
+
+const commonErrors = {
+  '400': problem('Invalid username, date of birth or request body'),
+  '503': problem('The data store is unavailable or the server is overloaded', retryAfter),
+};
+
+/** The OpenAPI 3.1 description of every route, built once; tests validate live responses against it. */
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'hello-birthday',
+    version: '1.0.0',
+    description:
+      "Saves users' dates of birth and greets them with the number of days until their next birthday (UTC). " +
+      'Every error is application/problem+json (RFC 9457): an unknown path is 404, a method a path does not ' +
+      'support is 405 with an Allow header (HEAD is served wherever GET is). Every response carries ' +
+      'X-Request-Id and security headers.',
+  },
+  paths: {
+    '/hello/{username}': {
+      parameters: [usernameParameter],
+      put: {
+        operationId: 'saveUser',
+        summary: "Save or replace a user's date of birth",
+        requestBody: {
+          required: true,
+          content: json('DateOfBirthRequest'),
+        },
+        responses: {
+          '204': { description: 'Saved' },
+          ...commonErrors,
+          '413': problem(`Request body larger than ${MAX_BODY_BYTES} bytes`),
+          '415': problem('Request body is not JSON'),
+        },
+      },
+      get: {
+        operationId: 'greetUser',
+        summary: 'Greet a user with the days until their birthday',
+        responses: {
+          '200': { description: 'The greeting', content: json('HelloMessage') },
+          ...commonErrors,
+          '404': problem('Unknown user'),
+        },
+      },
+    },
+    '/livez': {
+      get: {
+        operationId: 'livez',
+        summary: 'Liveness: the process is up',
+        responses: { '200': { description: 'Alive', content: json('Status') } },
+      },
+    },
+    '/readyz': {
+      get: {
+        operationId: 'readyz',
+        summary: 'Readiness: the store answers and the server is not draining',
+        responses: {
+          '200': { description: 'Ready', content: json('Status') },
+          '503': problem('Not ready: draining or the store is unreachable'),
+        },
+      },
+    },
+    '/metrics': {
+      get: {
+        operationId: 'metrics',
+        summary: 'Prometheus metrics',
+        responses: {
+          '200': {
+            description: 'Prometheus text exposition format',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        operationId: 'openapi',
+        summary: 'This document',
+        responses: {
+          '200': {
+            description: 'The OpenAPI document',
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+        },
+      },
+    },
+  },
+  components: {
+    schemas: {
+      DateOfBirthRequest: {
+        type: 'object',
+        required: ['dateOfBirth'],
+        properties: {
+          dateOfBirth: {
+            type: 'string',
+            format: 'date',
+            pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
+            description: 'A real calendar date strictly before today (UTC)',
+          },
+        },
+      },
+      HelloMessage: {
+        type: 'object',
+        required: ['message'],
+        additionalProperties: false,
+        properties: {
+          message: {
+            type: 'string',
+            pattern:
+              '^Hello, \\p{L}{1,64}! (Happy birthday!|Your birthday is in [1-9][0-9]{0,2} day\\(s\\))$',
+          },
+        },
+      },
+      Status: {
+        type: 'object',
+        required: ['status'],
+        additionalProperties: false,
+        properties: { status: { type: 'string', enum: ['ok', 'ready'] } },
+      },
+      Problem: {
+        type: 'object',
+        required: ['type', 'title', 'status', 'detail'],
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer', minimum: 400, maximum: 599 },
+          detail: { type: 'string' },
+        },
+      },
+    },
+  },
+} as const;
+
+const serialisedDocument = JSON.stringify(openApiDocument);
+
+export function openApi(ctx: AppContext): void {
+  ctx.type = 'application/json';
+  ctx.body = serialisedDocument;
+}

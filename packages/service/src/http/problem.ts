@@ -1,0 +1,72 @@
+import { STATUS_CODES } from 'node:http';
+import type { Middleware } from 'koa';
+import type { Logger } from '../logger.js';
+import { StoreUnavailableError } from '../store/repository.js';
+import type { AppState } from './context.js';
+
+/** An error the client should see as `application/problem+json` (RFC 9457). */
+export class HttpProblem extends Error {
+  override readonly name = 'HttpProblem';
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly headers?: Readonly<Record<string, string>>,
+  ) {
+    super(detail);
+  }
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Seconds a client should wait before retrying when the store is down (a database failover takes a while). */
+const STORE_RETRY_AFTER_SECONDS = '5';
+
+/**
+ * The one place that turns errors into responses: known problems keep their status, client errors raised
+ * by libraries (body parser) keep their 4xx, a store outage is 503 + Retry-After, anything else is a bug:
+ * 500, logged with its stack, never shown to the client.
+ */
+export function problemResponses(logger: Logger): Middleware<AppState> {
+  return async function problemResponses(ctx, next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined)
+        throw new HttpProblem(404, `no route for ${ctx.path}`);
+    } catch (error) {
+      const problem = toProblem(error);
+      if (problem.status >= 500) {
+        const log = error instanceof StoreUnavailableError ? logger.warn : logger.error;
+        log.call(logger, { err: error, requestId: ctx.state.requestId }, 'request failed');
+      }
+      ctx.status = problem.status;
+      if (problem.headers !== undefined) ctx.set(problem.headers);
+      ctx.type = PROBLEM_CONTENT_TYPE;
+      ctx.body = JSON.stringify({
+        type: 'about:blank',
+        title: STATUS_CODES[problem.status] ?? 'Error',
+        status: problem.status,
+        detail: problem.detail,
+      });
+    }
+  };
+}
+
+function toProblem(error: unknown): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof StoreUnavailableError) {
+    return new HttpProblem(503, 'the data store is unavailable, retry later', {
+      'Retry-After': STORE_RETRY_AFTER_SECONDS,
+    });
+  }
+  const status = clientErrorStatus(error);
+  if (status !== undefined) return new HttpProblem(status, (error as Error).message);
+  return new HttpProblem(500, 'an unexpected error occurred');
+}
+
+/** The status of an http-errors style client error that is safe to expose, else `undefined`. */
+function clientErrorStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, expose } = error as { status?: unknown; expose?: unknown };
+  if (typeof status === 'number' && status >= 400 && status < 500 && expose !== false) return status;
+  return undefined;
+}

@@ -1,0 +1,76 @@
+/**
+ * The composition root: config → logger → store → app → server → shutdown signals.
+ * Start-up failures print one clear line and exit 1.
+ */
+import { performance } from 'node:perf_hooks';
+import { Registry } from 'prom-client';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { systemClock } from './domain/clock.js';
+import { createApp } from './http/app.js';
+import { createHttpServer, listen } from './http/server.js';
+import { gracefulShutdown } from './lifecycle/graceful-shutdown.js';
+import { createReadiness } from './lifecycle/readiness.js';
+import { createLogger, type Logger } from './logger.js';
+import { openStore } from './store/open-store.js';
+
+const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+function configOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function start(config: Config, logger: Logger): Promise<void> {
+  const repository = await openStore(config, logger);
+  const readiness = createReadiness();
+  const app = createApp({
+    repository,
+    clock: systemClock,
+    logger,
+    readiness,
+    registry: new Registry(),
+    maxInFlight: config.maxInFlight,
+  });
+  const server = createHttpServer(app.callback());
+  const onSignal = gracefulShutdown({
+    server,
+    readiness,
+    closeStore: () => repository.close(),
+    logger,
+    delayMs: config.shutdownDelayMs,
+    timeoutMs: config.shutdownTimeoutMs,
+    exit: (code) => process.exit(code),
+  });
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
+  const port = await listen(server, config.port, config.host);
+  logger.info(
+    { host: config.host, port, store: config.store, startupMs: Math.round(performance.now()) },
+    `listening on ${config.host}:${port}`,
+  );
+}
+
+const config = configOrExit();
+const logger = createLogger(config.logLevel);
+process.on('uncaughtException', (error) => {
+  logger.fatal({ err: error }, 'uncaught exception');
+  process.exit(1);
+});
+process.on('unhandledRejection', (error) => {
+  logger.fatal({ err: error }, 'unhandled promise rejection');
+  process.exit(1);
+});
+try {
+  await start(config, logger);
+} catch (error) {
+  logger.fatal({ store: config.store, error: reason(error) }, `start-up failed: ${reason(error)}`);
+  process.exit(1);
+}
