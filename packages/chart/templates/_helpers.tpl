@@ -59,10 +59,14 @@ Labels for hook pods (migrations, helm test). Their app.kubernetes.io/name diffe
 server's on purpose: the Service, PodDisruptionBudget, NetworkPolicy and topology spread must never
 select them. Call with (dict "root" $ "component" "migrations").
 */}}
-{{- define "has.componentLabels" -}}
-helm.sh/chart: {{ include "has.chart" .root }}
+{{- define "has.componentSelectorLabels" -}}
 app.kubernetes.io/name: {{ printf "%s-%s" (include "has.name" .root) .component | trunc 63 | trimSuffix "-" }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- end }}
+
+{{- define "has.componentLabels" -}}
+helm.sh/chart: {{ include "has.chart" .root }}
+{{ include "has.componentSelectorLabels" . }}
 app.kubernetes.io/component: {{ .component }}
 app.kubernetes.io/part-of: {{ include "has.name" .root }}
 app.kubernetes.io/version: {{ include "has.version" .root }}

@@ -1,0 +1,98 @@
+import test from 'ava';
+import { albSecurityGroupId, eks, targetGroupArn } from './helpers/fixtures.js';
+import { fullname, loadHelm } from './helpers/helm.js';
+import { only, serverContainer } from './helpers/manifests.js';
+
+const helm = await loadHelm();
+
+test('the TargetGroupBinding binds the Service to the Pulumi-owned target group with ip targets', async (t) => {
+  const manifests = await helm.render(eks);
+  const binding = only(manifests, 'TargetGroupBinding');
+  t.is(binding.apiVersion, 'elbv2.k8s.aws/v1beta1');
+  t.is(binding.spec.targetGroupARN, targetGroupArn);
+  t.is(binding.spec.targetType, 'ip');
+  const service = only(manifests, 'Service');
+  t.deepEqual(binding.spec.serviceRef, { name: service.metadata.name, port: service.spec.ports[0].port });
+});
+
+test('the binding opens the pod port to the ALB security group', async (t) => {
+  const manifests = await helm.render(eks);
+  const containerPort = serverContainer(manifests).ports[0].containerPort;
+  t.deepEqual(only(manifests, 'TargetGroupBinding').spec.networking, {
+    ingress: [
+      {
+        from: [{ securityGroup: { groupID: albSecurityGroupId } }],
+        ports: [{ port: containerPort, protocol: 'TCP' }],
+      },
+    ],
+  });
+});
+
+test('without a security group the binding leaves networking to the program', async (t) => {
+  const binding = only(
+    await helm.render({
+      set: { 'targetGroupBinding.enabled': true, 'targetGroupBinding.targetGroupArn': targetGroupArn },
+    }),
+    'TargetGroupBinding',
+  );
+  t.is(binding.spec.networking, undefined);
+});
+
+test('a binding without a target group ARN fails, including values-eks.yaml alone', async (t) => {
+  t.regex(
+    await helm.renderError({ set: { 'targetGroupBinding.enabled': true } }),
+    /needs targetGroupBinding\.targetGroupArn/,
+  );
+  t.regex(
+    await helm.renderError({ valuesFiles: ['values-eks.yaml'] }),
+    /needs targetGroupBinding\.targetGroupArn/,
+  );
+});
+
+test('the Ingress targets an internal ALB with ip targets and health checks on /readyz', async (t) => {
+  const ingress = only(await helm.render({ set: { 'ingress.enabled': true } }), 'Ingress');
+  const annotations = ingress.metadata.annotations ?? {};
+  t.is(ingress.spec.ingressClassName, 'alb');
+  t.is(annotations['alb.ingress.kubernetes.io/scheme'], 'internal');
+  t.is(annotations['alb.ingress.kubernetes.io/target-type'], 'ip');
+  t.is(annotations['alb.ingress.kubernetes.io/healthcheck-path'], '/readyz');
+  t.is(annotations['alb.ingress.kubernetes.io/load-balancer-attributes'], 'idle_timeout.timeout_seconds=60');
+  const backend = ingress.spec.rules[0].http.paths[0].backend.service;
+  t.deepEqual(backend, { name: fullname, port: { name: 'http' } });
+});
+
+test('the ALB deregistration delay outlasts the shutdown delay and drain', async (t) => {
+  const ingress = only(await helm.render({ set: { 'ingress.enabled': true } }), 'Ingress');
+  const attributes =
+    ingress.metadata.annotations?.['alb.ingress.kubernetes.io/target-group-attributes'] ?? '';
+  const match = /deregistration_delay\.timeout_seconds=(\d+)/.exec(attributes);
+  t.truthy(match);
+  t.true(Number(match?.[1]) >= (5000 + 15000) / 1000);
+  const error = await helm.renderError({
+    set: { 'ingress.enabled': true, 'ingress.deregistrationDelaySeconds': 10 },
+  });
+  t.regex(error, /deregistrationDelaySeconds=10 is shorter than the shutdown delay and drain \(20s\)/);
+});
+
+test('ingress settings come from values', async (t) => {
+  const ingress = only(
+    await helm.render({
+      set: {
+        'ingress.enabled': true,
+        'ingress.scheme': 'internet-facing',
+        'ingress.host': 'hello.example.com',
+      },
+      setString: {
+        'ingress.annotations.alb\\.ingress\\.kubernetes\\.io/certificate-arn':
+          'arn:aws:acm:eu-west-1:123456789012:certificate/x',
+      },
+    }),
+    'Ingress',
+  );
+  t.is(ingress.metadata.annotations?.['alb.ingress.kubernetes.io/scheme'], 'internet-facing');
+  t.is(ingress.spec.rules[0].host, 'hello.example.com');
+  t.is(
+    ingress.metadata.annotations?.['alb.ingress.kubernetes.io/certificate-arn'],
+    'arn:aws:acm:eu-west-1:123456789012:certificate/x',
+  );
+});

@@ -1,0 +1,139 @@
+import test from 'ava';
+import { eks, everything } from './helpers/fixtures.js';
+import { loadHelm } from './helpers/helm.js';
+import { ofKind, only, podSpecs, selects, serverContainer } from './helpers/manifests.js';
+
+const helm = await loadHelm();
+const defaults = await helm.render();
+const deployment = only(defaults, 'Deployment');
+const podSpec = deployment.spec.template.spec;
+const container = serverContainer(defaults);
+const config = only(defaults, 'ConfigMap').data;
+
+test('rolling updates never drop below the desired replicas', (t) => {
+  t.is(deployment.spec.strategy.type, 'RollingUpdate');
+  t.is(deployment.spec.strategy.rollingUpdate.maxUnavailable, 0);
+  t.is(deployment.spec.strategy.rollingUpdate.maxSurge, 1);
+  t.true(deployment.spec.minReadySeconds > 0);
+});
+
+test('probes: startup and liveness on /livez, readiness on /readyz, all on the http port', (t) => {
+  t.is(container.startupProbe.httpGet.path, '/livez');
+  t.is(container.livenessProbe.httpGet.path, '/livez');
+  t.is(container.readinessProbe.httpGet.path, '/readyz');
+  for (const probe of [container.startupProbe, container.readinessProbe, container.livenessProbe]) {
+    t.is(probe.httpGet.port, 'http');
+  }
+});
+
+test('readiness reacts fast, liveness is generous', (t) => {
+  const window = (probe: { periodSeconds: number; failureThreshold: number }) =>
+    probe.periodSeconds * probe.failureThreshold;
+  t.true(window(container.readinessProbe) <= 10, 'unready within 10 s');
+  t.true(window(container.livenessProbe) >= 60, 'no restart before a minute of failures');
+  t.true(window(container.livenessProbe) > window(container.readinessProbe));
+  t.true(window(container.startupProbe) >= 60, 'startup may include migrations');
+});
+
+test('preStop uses the native sleep action (no shell in a distroless image)', (t) => {
+  t.deepEqual(Object.keys(container.lifecycle.preStop), ['sleep']);
+  t.is(container.lifecycle.preStop.sleep.seconds, 10);
+});
+
+test('the grace period covers preStop + shutdown delay + drain timeout + a margin', (t) => {
+  const preStop = container.lifecycle.preStop.sleep.seconds;
+  const shutdownSeconds = (Number(config.SHUTDOWN_DELAY_MS) + Number(config.SHUTDOWN_TIMEOUT_MS)) / 1000;
+  t.is(config.SHUTDOWN_DELAY_MS, '5000');
+  t.is(config.SHUTDOWN_TIMEOUT_MS, '15000');
+  t.true(podSpec.terminationGracePeriodSeconds >= preStop + shutdownSeconds + 5);
+  t.is(podSpec.terminationGracePeriodSeconds, 45);
+});
+
+test('rendering fails when the grace period is too short', async (t) => {
+  const error = await helm.renderError({ set: { terminationGracePeriodSeconds: 30 } });
+  t.regex(
+    error,
+    /terminationGracePeriodSeconds=30 is too short: preStop 10s \+ shutdown delay and drain 20s \+ 5s margin = 35s/,
+  );
+  await t.notThrowsAsync(helm.render({ set: { terminationGracePeriodSeconds: 35 } }));
+  const longerDrain = await helm.renderError({ set: { 'shutdown.timeoutMs': 40000 } });
+  t.regex(longerDrain, /too short/);
+});
+
+test('the PodDisruptionBudget keeps all but one pod and selects exactly the server pods', (t) => {
+  const budget = only(defaults, 'PodDisruptionBudget');
+  t.is(budget.spec.maxUnavailable, 1);
+  t.true(selects(budget.spec.selector.matchLabels, deployment.spec.template.metadata.labels));
+  for (const other of podSpecs(defaults).filter((p) => !p.owner.startsWith('Deployment/'))) {
+    t.false(selects(budget.spec.selector.matchLabels, other.labels), other.owner);
+  }
+});
+
+test('the Service targets the container port by name and never selects hook pods', (t) => {
+  const service = only(defaults, 'Service');
+  t.is(service.spec.type, 'ClusterIP');
+  const [port] = service.spec.ports;
+  t.is(port.port, 80);
+  t.is(port.name, 'http');
+  const containerPort = container.ports.find((p: { name: string }) => p.name === port.targetPort);
+  t.is(containerPort?.containerPort, 8080);
+  t.true(selects(service.spec.selector, deployment.spec.template.metadata.labels));
+  for (const other of podSpecs(defaults).filter((p) => !p.owner.startsWith('Deployment/'))) {
+    t.false(selects(service.spec.selector, other.labels), other.owner);
+  }
+});
+
+test('pods spread over zones and hosts, softly by default', (t) => {
+  const constraints = podSpec.topologySpreadConstraints;
+  t.deepEqual(constraints.map((c: { topologyKey: string }) => c.topologyKey).sort(), [
+    'kubernetes.io/hostname',
+    'topology.kubernetes.io/zone',
+  ]);
+  for (const constraint of constraints) {
+    t.is(constraint.whenUnsatisfiable, 'ScheduleAnyway');
+    t.is(constraint.maxSkew, 1);
+    t.true(selects(constraint.labelSelector.matchLabels, deployment.spec.template.metadata.labels));
+    t.deepEqual(constraint.matchLabelKeys, ['pod-template-hash']);
+  }
+});
+
+test('EKS requires the zone spread', async (t) => {
+  const constraints = only(await helm.render(eks), 'Deployment').spec.template.spec.topologySpreadConstraints;
+  const byKey = Object.fromEntries(constraints.map((c: { topologyKey: string }) => [c.topologyKey, c]));
+  t.is(byKey['topology.kubernetes.io/zone'].whenUnsatisfiable, 'DoNotSchedule');
+  t.is(byKey['kubernetes.io/hostname'].whenUnsatisfiable, 'ScheduleAnyway');
+});
+
+test('with the HPA on, the Deployment leaves replicas to it and the floor is 3', async (t) => {
+  const manifests = await helm.render(everything);
+  t.false('replicas' in only(manifests, 'Deployment').spec);
+  const autoscaler = only(manifests, 'HorizontalPodAutoscaler');
+  t.true(autoscaler.spec.minReplicas >= 3);
+  t.is(autoscaler.spec.scaleTargetRef.name, only(manifests, 'Deployment').metadata.name);
+  t.is(autoscaler.spec.scaleTargetRef.kind, 'Deployment');
+  const belowFloor = await helm.renderError({
+    set: { 'autoscaling.enabled': true, 'autoscaling.minReplicas': 2 },
+  });
+  t.regex(belowFloor, /minReplicas/);
+  const inverted = await helm.renderError({
+    set: { 'autoscaling.enabled': true, 'autoscaling.minReplicas': 5, 'autoscaling.maxReplicas': 4 },
+  });
+  t.regex(inverted, /maxReplicas must be >= autoscaling\.minReplicas/);
+});
+
+test('every pod mounts a writable /tmp and nothing else is writable', (t) => {
+  t.is(container.securityContext.readOnlyRootFilesystem, true);
+  const tmpMount = container.volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/tmp');
+  const tmpVolume = podSpec.volumes.find((v: { name: string }) => v.name === tmpMount?.name);
+  t.truthy(tmpVolume?.emptyDir);
+});
+
+test('a PodDisruptionBudget that allows every pod down is refused', async (t) => {
+  const error = await helm.renderError({ set: { 'podDisruptionBudget.maxUnavailable': 3 } });
+  t.regex(error, /maxUnavailable must be below replicaCount/);
+  t.is(
+    ofKind(await helm.render({ set: { 'podDisruptionBudget.enabled': false } }), 'PodDisruptionBudget')
+      .length,
+    0,
+  );
+});
