@@ -1,0 +1,114 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { request } from 'undici';
+import type { Clock } from '../../src/domain/clock.js';
+import { createApp } from '../../src/http/app.js';
+import { createReadiness, type Readiness } from '../../src/lifecycle/readiness.js';
+import { createMemoryRepository } from '../../src/store/memory.js';
+import type { UserRepository } from '../../src/store/repository.js';
+
+/** The date the pinned test clock reports (a leap year, so 29 February exists). */
+export const TODAY = '2024-03-01';
+
+export function fixedClock(date: string): Clock {
+  return { now: () => new Date(`${date}T12:00:00.000Z`) };
+}
+
+export interface TestAppOptions {
+  repository?: UserRepository;
+  today?: string;
+  maxInFlight?: number;
+  readinessPingTimeoutMs?: number;
+}
+
+export interface TestApp {
+  readonly url: string;
+  readonly repository: UserRepository;
+  readonly readiness: Readiness;
+  /** Every log line the app wrote, parsed. */
+  readonly logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+/** The real app on a real `http.Server` on an ephemeral 127.0.0.1 port. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const repository = options.repository ?? createMemoryRepository();
+  const readiness = createReadiness();
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logs.push(JSON.parse(line));
+      callback();
+    },
+  });
+  const app = createApp({
+    repository,
+    clock: fixedClock(options.today ?? TODAY),
+    logger: pino({ level: 'info' }, sink),
+    readiness,
+    registry: new Registry(),
+    maxInFlight: options.maxInFlight ?? 512,
+    ...(options.readinessPingTimeoutMs === undefined
+      ? {}
+      : { readinessPingTimeoutMs: options.readinessPingTimeoutMs }),
+  });
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    repository,
+    readiness,
+    logs,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface SentRequest {
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  /** The body parsed as JSON (throws when it is not JSON). */
+  json(): unknown;
+}
+
+/** Any method, any raw path (sent as is: no normalisation or re-encoding by a URL parser). */
+export async function send(
+  app: TestApp,
+  method: string,
+  path: string,
+  sent: SentRequest = {},
+): Promise<Reply> {
+  const response = await request(`${app.url}${path}`, {
+    method,
+    headers: sent.headers ?? {},
+    ...(sent.body === undefined ? {} : { body: sent.body }),
+  });
+  const text = await response.body.text();
+  return { status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) };
+}
+
+export function putBirthday(app: TestApp, username: string, dateOfBirth: unknown): Promise<Reply> {
+  return send(app, 'PUT', `/hello/${username}`, {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ dateOfBirth }),
+  });
+}
+
+export async function greetingFor(app: TestApp, username: string): Promise<string> {
+  const reply = await send(app, 'GET', `/hello/${username}`);
+  if (reply.status !== 200) throw new Error(`GET /hello/${username} answered ${reply.status}: ${reply.text}`);
+  return (reply.json() as { message: string }).message;
+}
