@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import type { ShutdownTimings } from '../shutdown.js';
+
+export const RELEASE_NAME = 'hello';
+
+export interface AppImage {
+  repository: pulumi.Input<string>;
+  /** Deploy by digest when known (AWS); minikube's locally built image only has a tag. */
+  digest?: pulumi.Input<string>;
+  tag?: pulumi.Input<string>;
+}
+
+export interface AppArgs {
+  chartDir: string;
+  /** `values-eks.yaml` or `values-minikube.yaml` inside the chart. */
+  valuesFile: string;
+  namespace: pulumi.Input<string>;
+  provider: k8s.Provider;
+  image: AppImage;
+  replicas: number;
+  database: {
+    secretName: pulumi.Input<string>;
+    secretKey: string;
+    caBundleConfigMapName?: pulumi.Input<string>;
+  };
+  shutdown: ShutdownTimings;
+  /** EKS: bind the pods to the Pulumi-owned target group (no Ingress). */
+  targetGroupArn?: pulumi.Input<string>;
+  dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The three pods: the repository's chart as a Helm release. Release rather than Chart v4: helm's
+ * atomic install/upgrade waits for the rollout (and the migration job) and rolls back on
+ * failure, and the chart's hooks run the way `helm` runs them.
+ */
+export class App extends pulumi.ComponentResource {
+  readonly release: k8s.helm.v3.Release;
+
+  constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('high-available-server:k8s:App', name, {}, opts);
+
+    const values = {
+      image: {
+        repository: args.image.repository,
+        ...(args.image.digest ? { digest: args.image.digest } : {}),
+        ...(args.image.tag ? { tag: args.image.tag } : {}),
+      },
+      replicaCount: args.replicas,
+      store: 'postgres',
+      database: {
+        existingSecret: args.database.secretName,
+        secretKey: args.database.secretKey,
+        ...(args.database.caBundleConfigMapName
+          ? { caBundle: { configMapName: args.database.caBundleConfigMapName, key: 'ca.pem' } }
+          : {}),
+      },
+      shutdown: {
+        preStopSleepSeconds: args.shutdown.preStopSleepSeconds,
+        delayMs: args.shutdown.delayMs,
+        timeoutMs: args.shutdown.timeoutMs,
+      },
+      terminationGracePeriodSeconds: args.shutdown.terminationGracePeriodSeconds,
+      migrations: { enabled: true },
+      ingress: { enabled: false },
+      // No Prometheus Operator is installed by these stacks, so no ServiceMonitor CRD exists.
+      serviceMonitor: { enabled: false },
+      targetGroupBinding: args.targetGroupArn
+        ? { enabled: true, targetGroupArn: args.targetGroupArn }
+        : { enabled: false },
+    };
+
+    this.release = new k8s.helm.v3.Release(
+      name,
+      {
+        name: RELEASE_NAME,
+        chart: args.chartDir,
+        namespace: args.namespace,
+        valueYamlFiles: [new pulumi.asset.FileAsset(join(args.chartDir, args.valuesFile))],
+        values,
+        atomic: true,
+        cleanupOnFail: true,
+        waitForJobs: true,
+        timeout: 600,
+      },
+      { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+    );
+    this.registerOutputs({ status: this.release.status });
+  }
+}

@@ -1,0 +1,170 @@
+import * as aws from '@pulumi/aws';
+import * as eks from '@pulumi/eks';
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+
+export const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];
+
+export interface ClusterArgs {
+  clusterName: string;
+  kubernetesVersion: string;
+  vpcId: pulumi.Input<string>;
+  privateSubnetIds: pulumi.Input<string[]>;
+  instanceType: string;
+  minSize: number;
+  desiredSize: number;
+  maxSize: number;
+  /** Empty: the API endpoint is private only (reachable from inside the VPC). */
+  publicAccessCidrs: string[];
+  adminPrincipalArns: string[];
+  tags: Record<string, string>;
+}
+
+/**
+ * EKS with private nodes: a managed node group over the three private subnets, IMDSv2 only,
+ * encrypted root volumes, secrets envelope-encrypted with a rotating KMS key, every control-plane
+ * log type, access entries instead of aws-auth, and the Pod Identity agent for workload IAM.
+ */
+export class Cluster extends pulumi.ComponentResource {
+  readonly clusterName: pulumi.Output<string>;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly nodeSecurityGroupId: pulumi.Output<string>;
+  readonly provider: k8s.Provider;
+  /** Everything a workload's Pod Identity association needs to exist first. */
+  readonly podIdentityReady: pulumi.Resource[];
+
+  constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('high-available-server:aws:Cluster', name, {}, opts);
+    const parent = { parent: this };
+
+    // EBS encryption by default is a per-region account setting: every new volume (node root
+    // volumes, any PVC) is encrypted even if a template forgets to ask.
+    new aws.ebs.EncryptionByDefault(`${name}-ebs-encryption`, { enabled: true }, parent);
+
+    const secretsKey = new aws.kms.Key(
+      `${name}-secrets`,
+      {
+        description: `EKS secrets envelope encryption for ${args.clusterName}`,
+        enableKeyRotation: true,
+        rotationPeriodInDays: 365,
+        deletionWindowInDays: 30,
+        tags: args.tags,
+      },
+      parent,
+    );
+
+    const accessEntries: Record<string, eks.types.input.AccessEntryArgs> = {};
+    args.adminPrincipalArns.forEach((principalArn, index) => {
+      accessEntries[`admin-${index}`] = {
+        principalArn,
+        accessPolicies: {
+          clusterAdmin: {
+            policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+            accessScope: { type: 'cluster' },
+          },
+        },
+      };
+    });
+
+    const cluster = new eks.Cluster(
+      name,
+      {
+        name: args.clusterName,
+        version: args.kubernetesVersion,
+        // STANDARD: EKS upgrades the control plane at end of standard support instead of
+        // silently switching to the six-times-dearer extended support.
+        upgradePolicy: { supportType: 'STANDARD' },
+        vpcId: args.vpcId,
+        privateSubnetIds: args.privateSubnetIds,
+        nodeAssociatePublicIpAddress: false,
+        endpointPrivateAccess: true,
+        endpointPublicAccess: args.publicAccessCidrs.length > 0,
+        ...(args.publicAccessCidrs.length > 0 ? { publicAccessCidrs: args.publicAccessCidrs } : {}),
+        authenticationMode: eks.AuthenticationMode.Api,
+        accessEntries,
+        enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+        encryptionConfigKeyArn: secretsKey.arn,
+        skipDefaultNodeGroup: true,
+        // Workload IAM goes through EKS Pod Identity, so no OIDC provider is needed.
+        createOidcProvider: false,
+        tags: args.tags,
+      },
+      parent,
+    );
+
+    const nodeRole = new aws.iam.Role(
+      `${name}-node`,
+      {
+        assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: 'ec2.amazonaws.com' }),
+        tags: args.tags,
+      },
+      parent,
+    );
+    const nodePolicies = [
+      'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy',
+      'arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy',
+      'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly',
+      'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+    ];
+    const nodePolicyAttachments = nodePolicies.map(
+      (policyArn, index) =>
+        new aws.iam.RolePolicyAttachment(`${name}-node-${index}`, { role: nodeRole.name, policyArn }, parent),
+    );
+
+    // A launch template of our own so IMDSv2 and root-volume encryption are explicit. Hop limit 1:
+    // pods (not on the host network) cannot reach the node's instance credentials; every workload
+    // that needs AWS gets its own role through Pod Identity, and the controllers are told region
+    // and VPC so they never ask IMDS.
+    const launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-nodes`,
+      {
+        description: `Managed nodes of ${args.clusterName}`,
+        metadataOptions: {
+          httpEndpoint: 'enabled',
+          httpTokens: 'required',
+          httpPutResponseHopLimit: 1,
+          instanceMetadataTags: 'disabled',
+        },
+        blockDeviceMappings: [
+          {
+            deviceName: '/dev/xvda',
+            ebs: { volumeSize: 40, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
+          },
+        ],
+        vpcSecurityGroupIds: [cluster.nodeSecurityGroupId],
+        tagSpecifications: [{ resourceType: 'instance', tags: args.tags }],
+        updateDefaultVersion: true,
+        tags: args.tags,
+      },
+      parent,
+    );
+
+    new eks.ManagedNodeGroup(
+      `${name}-nodes`,
+      {
+        cluster,
+        nodeRole,
+        operatingSystem: eks.OperatingSystem.AL2023,
+        instanceTypes: [args.instanceType],
+        subnetIds: args.privateSubnetIds,
+        scalingConfig: { minSize: args.minSize, desiredSize: args.desiredSize, maxSize: args.maxSize },
+        launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: nodePolicyAttachments },
+    );
+
+    const podIdentityAgent = new aws.eks.Addon(
+      `${name}-pod-identity-agent`,
+      { clusterName: args.clusterName, addonName: 'eks-pod-identity-agent', tags: args.tags },
+      { parent: this, dependsOn: [cluster] },
+    );
+
+    this.clusterName = pulumi.output(args.clusterName);
+    this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+    this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;
+    this.podIdentityReady = [cluster, podIdentityAgent];
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, parent);
+    this.registerOutputs({ clusterName: this.clusterName, nodeSecurityGroupId: this.nodeSecurityGroupId });
+  }
+}

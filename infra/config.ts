@@ -1,0 +1,308 @@
+// Typed stack configuration. Every key lives in the `high-available-server:` namespace of
+// Pulumi.<stack>.yaml; `aws:region` comes from the AWS provider namespace. All problems are
+// collected and reported together so a broken stack file is fixed in one pass.
+
+export type Platform = 'aws' | 'minikube';
+export type NatStrategy = 'Single' | 'OnePerAz';
+
+export interface DatabaseConfig {
+  instanceClass: string;
+  allocatedStorageGb: number;
+  maxAllocatedStorageGb: number;
+  engineVersion: string;
+  multiAz: boolean;
+  backupRetentionDays: number;
+  performanceInsights: boolean;
+  logExports: boolean;
+}
+
+export interface DomainConfig {
+  name: string;
+  /** ACM certificate in us-east-1 (CloudFront only reads certificates from there). */
+  certificateArn: string;
+  /** When set, an alias record for `name` is created in this Route 53 zone. */
+  hostedZoneId?: string;
+}
+
+export interface AwsStackConfig {
+  platform: 'aws';
+  region: string;
+  /** Image reference with digest; when set it is deployed as is and nothing is built. */
+  image?: string;
+  replicas: number;
+  vpcCidr: string;
+  natGateways: NatStrategy;
+  kubernetesVersion: string;
+  nodeInstanceType: string;
+  nodeMinSize: number;
+  nodeDesiredSize: number;
+  nodeMaxSize: number;
+  /** CIDRs allowed to reach the public EKS API endpoint; empty = public endpoint off. */
+  clusterPublicAccessCidrs: string[];
+  /** IAM principals granted cluster-admin through EKS access entries. */
+  clusterAdminPrincipalArns: string[];
+  database: DatabaseConfig;
+  /** RDS and ALB deletion protection; off in dev so `pulumi destroy` runs through. */
+  deletionProtection: boolean;
+  wafEnabled: boolean;
+  wafRateLimitPer5Min: number;
+  apiThrottleBurst: number;
+  apiThrottleRate: number;
+  cloudFrontPriceClass: 'PriceClass_100' | 'PriceClass_200' | 'PriceClass_All';
+  logRetentionDays: number;
+  domain?: DomainConfig;
+}
+
+export interface MinikubeStackConfig {
+  platform: 'minikube';
+  image?: string;
+  replicas: number;
+  kubeContext: string;
+  postgresImage: string;
+  postgresStorageGb: number;
+}
+
+export type StackConfig = AwsStackConfig | MinikubeStackConfig;
+
+/** Reads one raw config value (as Pulumi hands it over: structured values arrive as JSON). */
+export type ConfigReader = (key: string) => string | undefined;
+
+export const MIN_KUBERNETES_MINOR = 33;
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653];
+const IMAGE_WITH_DIGEST = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[a-f0-9]{64}$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const ARN = /^arn:aws[a-z-]*:/;
+
+export class StackConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid stack config (high-available-server:*):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'StackConfigError';
+  }
+}
+
+/** Collects typed values and the problems found while reading them. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly read: ConfigReader) {}
+
+  private raw(key: string): string | undefined {
+    const value = this.read(key);
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  optionalString(key: string): string | undefined {
+    return this.raw(key);
+  }
+
+  string(key: string, fallback?: string): string {
+    const value = this.raw(key) ?? fallback;
+    if (value === undefined) {
+      this.problems.push(`${key} is required`);
+      return '';
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[], fallback?: T): T {
+    const value = this.string(key, fallback);
+    if (value !== '' && !allowed.includes(value as T)) {
+      this.problems.push(`${key} must be one of ${allowed.join(' | ')} (got '${value}')`);
+    }
+    return value as T;
+  }
+
+  int(key: string, min: number, max: number, fallback?: number): number {
+    const value = this.raw(key);
+    if (value === undefined) {
+      if (fallback === undefined) this.problems.push(`${key} is required`);
+      return fallback ?? min;
+    }
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      this.problems.push(`${key} must be an integer from ${min} to ${max} (got '${value}')`);
+      return min;
+    }
+    return parsed;
+  }
+
+  bool(key: string, fallback?: boolean): boolean {
+    const value = this.raw(key);
+    if (value === undefined) {
+      if (fallback === undefined) this.problems.push(`${key} is required (true or false)`);
+      return fallback ?? false;
+    }
+    if (value !== 'true' && value !== 'false') {
+      this.problems.push(`${key} must be true or false (got '${value}')`);
+      return false;
+    }
+    return value === 'true';
+  }
+
+  stringList(key: string): string[] {
+    const value = this.raw(key);
+    if (value === undefined) return [];
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (Array.isArray(parsed) && parsed.every((item) => typeof item === 'string')) return parsed;
+    } catch {
+      // reported below
+    }
+    this.problems.push(`${key} must be a list of strings (got '${value}')`);
+    return [];
+  }
+}
+
+function isCidr(value: string): boolean {
+  const match = CIDR.exec(value);
+  if (!match) return false;
+  const [, a, b, c, d, bits] = match.map(Number);
+  return (
+    [a, b, c, d].every((octet) => octet !== undefined && octet <= 255) && bits !== undefined && bits <= 32
+  );
+}
+
+function kubernetesMinor(version: string): number | undefined {
+  const match = /^1\.(\d+)$/.exec(version);
+  return match ? Number(match[1]) : undefined;
+}
+
+function readImage(reader: Reader): string | undefined {
+  const image = reader.optionalString('image');
+  if (image !== undefined && !IMAGE_WITH_DIGEST.test(image)) {
+    reader.problems.push(
+      `image must be an image reference pinned by digest, e.g. <registry>/<repo>@sha256:<64 hex> (got '${image}')`,
+    );
+  }
+  return image;
+}
+
+function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
+  if (region === undefined || region === '') reader.problems.push('aws:region is required for platform aws');
+
+  const kubernetesVersion = reader.string('kubernetesVersion');
+  const minor = kubernetesMinor(kubernetesVersion);
+  if (kubernetesVersion !== '' && (minor === undefined || minor < MIN_KUBERNETES_MINOR)) {
+    reader.problems.push(
+      `kubernetesVersion must be a pinned '1.<minor>' of at least 1.${MIN_KUBERNETES_MINOR} (got '${kubernetesVersion}')`,
+    );
+  }
+
+  const nodeMinSize = reader.int('nodeMinSize', 1, 100);
+  const nodeDesiredSize = reader.int('nodeDesiredSize', 1, 100);
+  const nodeMaxSize = reader.int('nodeMaxSize', 1, 100);
+  if (!(nodeMinSize <= nodeDesiredSize && nodeDesiredSize <= nodeMaxSize)) {
+    reader.problems.push(
+      `node sizes must satisfy nodeMinSize <= nodeDesiredSize <= nodeMaxSize (got ${nodeMinSize}/${nodeDesiredSize}/${nodeMaxSize})`,
+    );
+  }
+
+  const vpcCidr = reader.string('vpcCidr', '10.0.0.0/16');
+  if (!isCidr(vpcCidr)) reader.problems.push(`vpcCidr must be an IPv4 CIDR (got '${vpcCidr}')`);
+
+  const clusterPublicAccessCidrs = reader.stringList('clusterPublicAccessCidrs');
+  for (const cidr of clusterPublicAccessCidrs.filter((c) => !isCidr(c))) {
+    reader.problems.push(`clusterPublicAccessCidrs: '${cidr}' is not an IPv4 CIDR`);
+  }
+  const clusterAdminPrincipalArns = reader.stringList('clusterAdminPrincipalArns');
+  for (const arn of clusterAdminPrincipalArns.filter((a) => !ARN.test(a))) {
+    reader.problems.push(`clusterAdminPrincipalArns: '${arn}' is not an IAM ARN`);
+  }
+
+  const database: DatabaseConfig = {
+    instanceClass: reader.string('dbInstanceClass'),
+    allocatedStorageGb: reader.int('dbAllocatedStorageGb', 20, 65536, 20),
+    maxAllocatedStorageGb: reader.int('dbMaxAllocatedStorageGb', 20, 65536, 100),
+    engineVersion: reader.string('dbEngineVersion', '17'),
+    multiAz: reader.bool('dbMultiAz'),
+    backupRetentionDays: reader.int('dbBackupRetentionDays', 7, 35, 7),
+    performanceInsights: reader.bool('dbPerformanceInsights', false),
+    logExports: reader.bool('dbLogExports', false),
+  };
+  if (database.instanceClass !== '' && !database.instanceClass.startsWith('db.')) {
+    reader.problems.push(
+      `dbInstanceClass must be an RDS class like db.t4g.micro (got '${database.instanceClass}')`,
+    );
+  }
+  if (database.maxAllocatedStorageGb < database.allocatedStorageGb) {
+    reader.problems.push('dbMaxAllocatedStorageGb must be at least dbAllocatedStorageGb');
+  }
+
+  const logRetentionDays = reader.int('logRetentionDays', 1, 3653, 30);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    reader.problems.push(
+      `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')} (got ${logRetentionDays})`,
+    );
+  }
+
+  const domainName = reader.optionalString('domain');
+  const certificateArn = reader.optionalString('certificateArn');
+  const hostedZoneId = reader.optionalString('hostedZoneId');
+  let domain: DomainConfig | undefined;
+  if (domainName !== undefined) {
+    if (certificateArn === undefined || !certificateArn.startsWith('arn:aws:acm:us-east-1:')) {
+      reader.problems.push('certificateArn (an ACM certificate in us-east-1) is required when domain is set');
+    }
+    domain = {
+      name: domainName,
+      certificateArn: certificateArn ?? '',
+      ...(hostedZoneId ? { hostedZoneId } : {}),
+    };
+  } else if (certificateArn !== undefined || hostedZoneId !== undefined) {
+    reader.problems.push('certificateArn and hostedZoneId only apply together with domain');
+  }
+
+  const image = readImage(reader);
+  return {
+    platform: 'aws',
+    region: region ?? '',
+    ...(image ? { image } : {}),
+    replicas: reader.int('replicas', 2, 50, 3),
+    vpcCidr,
+    natGateways: reader.oneOf('natGateways', ['Single', 'OnePerAz'] as const),
+    kubernetesVersion,
+    nodeInstanceType: reader.string('nodeInstanceType'),
+    nodeMinSize,
+    nodeDesiredSize,
+    nodeMaxSize,
+    clusterPublicAccessCidrs,
+    clusterAdminPrincipalArns,
+    database,
+    deletionProtection: reader.bool('deletionProtection'),
+    wafEnabled: reader.bool('wafEnabled'),
+    wafRateLimitPer5Min: reader.int('wafRateLimitPer5Min', 10, 2_000_000_000, 2000),
+    apiThrottleBurst: reader.int('apiThrottleBurst', 1, 5000, 200),
+    apiThrottleRate: reader.int('apiThrottleRate', 1, 10000, 100),
+    cloudFrontPriceClass: reader.oneOf(
+      'cloudFrontPriceClass',
+      ['PriceClass_100', 'PriceClass_200', 'PriceClass_All'] as const,
+      'PriceClass_100',
+    ),
+    logRetentionDays,
+    ...(domain ? { domain } : {}),
+  };
+}
+
+function readMinikube(reader: Reader): MinikubeStackConfig {
+  const image = readImage(reader);
+  return {
+    platform: 'minikube',
+    ...(image ? { image } : {}),
+    replicas: reader.int('replicas', 1, 10, 3),
+    kubeContext: reader.string('kubeContext', 'minikube'),
+    postgresImage: reader.string('postgresImage', 'postgres:17.6-alpine'),
+    postgresStorageGb: reader.int('postgresStorageGb', 1, 100, 1),
+  };
+}
+
+/**
+ * Parses and validates the stack config.
+ * @param read reads `high-available-server:<key>`
+ * @param region the value of `aws:region` (ignored on minikube)
+ */
+export function parseStackConfig(read: ConfigReader, region: string | undefined): StackConfig {
+  const reader = new Reader(read);
+  const platform = reader.oneOf('platform', ['aws', 'minikube'] as const);
+  const config = platform === 'minikube' ? readMinikube(reader) : readAws(reader, region);
+  if (reader.problems.length > 0) throw new StackConfigError(reader.problems);
+  return config;
+}

@@ -1,0 +1,189 @@
+// public user → CloudFront (+WAF) → API Gateway → VPC Link → internal ALB → pods (EKS) → RDS,
+// all inside a private VPC. minikube runs the same chart against an in-cluster PostgreSQL.
+import { join } from 'node:path';
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { App } from './components/app.js';
+import { AppNamespace } from './components/appNamespace.js';
+import { Cluster } from './components/cluster.js';
+import { Database } from './components/database.js';
+import { DATABASE_SECRET_KEY, DATABASE_SECRET_NAME, DatabaseAccess } from './components/databaseAccess.js';
+import { Edge } from './components/edge.js';
+import { InClusterDatabase } from './components/inClusterDatabase.js';
+import { LoadBalancer } from './components/loadBalancer.js';
+import { MinikubeImage } from './components/minikubeImage.js';
+import { Network } from './components/network.js';
+import { ServiceImage } from './components/serviceImage.js';
+import type { AwsStackConfig, MinikubeStackConfig } from './config.js';
+import { defaultDeps, loadStackConfig, type ProgramDeps } from './deps.js';
+import { parseImageReference } from './imageReference.js';
+import { shutdownTimings } from './shutdown.js';
+
+const APP_NAMESPACE = 'hello';
+
+function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
+  const stack = pulumi.getStack();
+  const prefix = `hello-${stack}`;
+  const tags = { app: 'high-available-server', stack };
+  const shutdown = shutdownTimings();
+
+  const network = new Network(prefix, { cidrBlock: config.vpcCidr, natGateways: config.natGateways, tags });
+
+  const image = new ServiceImage(prefix, {
+    repoRoot: deps.repoRoot,
+    tag: deps.imageTag(),
+    ...(config.image ? { prebuiltImage: config.image } : {}),
+    forceDelete: !config.deletionProtection,
+    tags,
+  });
+
+  const cluster = new Cluster(prefix, {
+    clusterName: prefix,
+    kubernetesVersion: config.kubernetesVersion,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    instanceType: config.nodeInstanceType,
+    minSize: config.nodeMinSize,
+    desiredSize: config.nodeDesiredSize,
+    maxSize: config.nodeMaxSize,
+    publicAccessCidrs: config.clusterPublicAccessCidrs,
+    adminPrincipalArns: config.clusterAdminPrincipalArns,
+    tags,
+  });
+
+  const database = new Database(prefix, {
+    identifier: `${prefix}-db`,
+    vpcId: network.vpcId,
+    isolatedSubnetIds: network.isolatedSubnetIds,
+    clientSecurityGroupId: cluster.nodeSecurityGroupId,
+    settings: config.database,
+    deletionProtection: config.deletionProtection,
+    logRetentionDays: config.logRetentionDays,
+    tags,
+  });
+
+  const loadBalancer = new LoadBalancer(prefix, {
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    nodeSecurityGroupId: cluster.nodeSecurityGroupId,
+    clusterName: cluster.clusterName,
+    region: config.region,
+    provider: cluster.provider,
+    clusterReady: cluster.podIdentityReady,
+    deregistrationDelaySeconds: shutdown.deregistrationDelaySeconds,
+    deletionProtection: config.deletionProtection,
+    tags,
+  });
+
+  const edge = new Edge(prefix, {
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    albSecurityGroupId: loadBalancer.securityGroupId,
+    albListenerArn: loadBalancer.listenerArn,
+    originHeader: loadBalancer.originHeader,
+    throttle: { burstLimit: config.apiThrottleBurst, rateLimit: config.apiThrottleRate },
+    logRetentionDays: config.logRetentionDays,
+    wafEnabled: config.wafEnabled,
+    wafRateLimitPer5Min: config.wafRateLimitPer5Min,
+    priceClass: config.cloudFrontPriceClass,
+    ...(config.domain ? { domain: config.domain } : {}),
+    tags,
+  });
+
+  const namespace = new AppNamespace(APP_NAMESPACE, {
+    name: APP_NAMESPACE,
+    provider: cluster.provider,
+    readinessGates: true,
+  });
+
+  const databaseAccess = new DatabaseAccess(prefix, {
+    region: config.region,
+    clusterName: cluster.clusterName,
+    clusterReady: cluster.podIdentityReady,
+    provider: cluster.provider,
+    namespace: namespace.name,
+    databaseAddress: database.address,
+    databasePort: database.port,
+    masterUserSecretArn: database.masterUserSecretArn,
+    secretKmsKeyArn: database.kmsKeyArn,
+    caBundlePem: pulumi.output(deps.fetchRdsCaBundle(config.region)),
+    tags,
+  });
+
+  new App(APP_NAMESPACE, {
+    chartDir: join(deps.repoRoot, 'packages/chart'),
+    valuesFile: 'values-eks.yaml',
+    namespace: namespace.name,
+    provider: cluster.provider,
+    image: { repository: image.imageRepository, digest: image.digest },
+    replicas: config.replicas,
+    database: {
+      secretName: databaseAccess.secretName,
+      secretKey: DATABASE_SECRET_KEY,
+      caBundleConfigMapName: databaseAccess.caBundleConfigMapName,
+    },
+    shutdown,
+    targetGroupArn: loadBalancer.targetGroupArn,
+    // The controller release waits for its webhook, so the TargetGroupBinding is admitted; on
+    // destroy the same edge removes the binding before the controller.
+    dependsOn: [loadBalancer.controller, ...databaseAccess.ready],
+  });
+
+  return {
+    publicUrl: edge.publicUrl,
+    apiGatewayUrl: edge.apiUrl,
+    clusterName: cluster.clusterName,
+    kubeconfig: cluster.kubeconfig,
+    databaseEndpoint: database.address,
+    imageRepository: image.imageRepository,
+    imageDigest: image.digest,
+  };
+}
+
+function minikubeStack(config: MinikubeStackConfig, deps: ProgramDeps) {
+  const provider = new k8s.Provider('minikube', { context: config.kubeContext });
+  const shutdown = shutdownTimings();
+
+  const namespace = new AppNamespace(APP_NAMESPACE, { name: APP_NAMESPACE, provider, readinessGates: false });
+
+  const image = config.image
+    ? parseImageReference(config.image)
+    : new MinikubeImage('service-image', {
+        repoRoot: deps.repoRoot,
+        profile: config.kubeContext,
+        tag: deps.imageTag(),
+      });
+
+  const database = new InClusterDatabase('postgres', {
+    namespace: namespace.name,
+    provider,
+    image: config.postgresImage,
+    storageGb: config.postgresStorageGb,
+    secretName: DATABASE_SECRET_NAME,
+    secretKey: DATABASE_SECRET_KEY,
+  });
+
+  new App(APP_NAMESPACE, {
+    chartDir: join(deps.repoRoot, 'packages/chart'),
+    valuesFile: 'values-minikube.yaml',
+    namespace: namespace.name,
+    provider,
+    image: 'digest' in image ? image : { repository: image.repository, tag: image.tag },
+    replicas: config.replicas,
+    database: { secretName: database.secretName, secretKey: DATABASE_SECRET_KEY },
+    shutdown,
+    dependsOn: database.ready,
+  });
+
+  return {
+    clusterName: config.kubeContext,
+    namespace: APP_NAMESPACE,
+    localUrl: `kubectl -n ${APP_NAMESPACE} port-forward svc/hello 8080:80  # then http://127.0.0.1:8080`,
+  };
+}
+
+/** The Pulumi entry point (default export: Pulumi calls it and exports what it returns). */
+export default async function highAvailableServer(deps: ProgramDeps = defaultDeps()) {
+  const config = loadStackConfig();
+  return config.platform === 'aws' ? awsStack(config, deps) : minikubeStack(config, deps);
+}
