@@ -1,25 +1,23 @@
-/** PUTs the service acknowledged with 204: username → dateOfBirth. Read back later to count lost writes. */
-export class AcknowledgedWrites {
-  readonly #byUsername = new Map<string, string>();
-  readonly #usernames: string[] = [];
+import type { TestUser } from './users.js';
 
-  add(username: string, dateOfBirth: string): void {
-    if (!this.#byUsername.has(username)) this.#usernames.push(username);
-    this.#byUsername.set(username, dateOfBirth);
+/** PUTs the service acknowledged with 204. Read back later to count lost writes. */
+export class AcknowledgedWrites {
+  readonly #users: TestUser[] = [];
+
+  add(user: TestUser): void {
+    this.#users.push(user);
   }
 
   get size(): number {
-    return this.#usernames.length;
+    return this.#users.length;
   }
 
   /** A uniformly chosen acknowledged user, or undefined when there is none yet. */
-  pick(random: () => number): { username: string; dateOfBirth: string } | undefined {
-    const username = this.#usernames[Math.floor(random() * this.#usernames.length)];
-    if (username === undefined) return undefined;
-    return { username, dateOfBirth: this.#byUsername.get(username) as string };
+  pick(random: () => number): TestUser | undefined {
+    return this.#users[Math.floor(random() * this.#users.length)];
   }
 
-  entries(): [string, string][] {
-    return [...this.#byUsername.entries()];
+  all(): TestUser[] {
+    return [...this.#users];
   }
 }

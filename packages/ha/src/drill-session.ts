@@ -1,7 +1,6 @@
 import { type Cluster, startCluster } from './cluster.js';
 import { loadDispatcher } from './load-generator.js';
 import type { ScenarioContext } from './scenarios/scenario.js';
-import { loadBirthdayRules } from './service-build.js';
 import { UserFactory } from './users.js';
 
 /** The drill's fixed parameters (the figures). */
@@ -21,7 +20,6 @@ export interface DrillSession {
 
 /** Starts PostgreSQL, three replicas and HAProxy, and the shared client for the scenarios. */
 export async function openDrillSession(log: (line: string) => void): Promise<DrillSession> {
-  const rules = await loadBirthdayRules();
   const cluster = await startCluster({
     replicaCount: drillSettings.replicas,
     shutdownDelayMs: drillSettings.shutdownDelayMs,
@@ -32,7 +30,6 @@ export async function openDrillSession(log: (line: string) => void): Promise<Dri
     cluster,
     context: {
       cluster,
-      rules,
       dispatcher,
       users: new UserFactory('drill'),
       rps: drillSettings.rps,

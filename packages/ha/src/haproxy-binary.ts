@@ -45,9 +45,8 @@ async function runs(binary: HaproxyBinary): Promise<boolean> {
 }
 
 async function isInstalled(debianPackage: string): Promise<boolean> {
-  // dpkg-query's own format syntax, not a JavaScript template.
-  const statusFormat = ['$', '{Status}'].join('');
-  return run('dpkg-query', ['-W', '-f', statusFormat, debianPackage]).then(
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax.
+  return run('dpkg-query', ['-W', '-f', '${Status}', debianPackage]).then(
     ({ stdout }) => stdout.includes('install ok installed'),
     () => false,
   );

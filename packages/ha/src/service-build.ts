@@ -1,14 +1,6 @@
 import { access } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** The service's pure rules the load generator needs to predict every answer. */
-export interface BirthdayRules {
-  parseUsername(raw: string): { ok: true; value: string } | { ok: false; detail: string };
-  daysUntilBirthday(today: string, dateOfBirth: string): number;
-  greeting(username: string, days: number): string;
-  utcDate(now: Date): string;
-}
-
 const packageName = '@high-available-server/service';
 const buildHint = `build the service first: pnpm --filter ${packageName} build (pnpm test does it)`;
 
@@ -30,19 +22,4 @@ export async function serviceBuildFile(relativePath: string): Promise<string> {
     throw new Error(`${path} is missing: ${buildHint}`);
   });
   return path;
-}
-
-/**
- * Loaded at run time from the built service (not a static import) so `pnpm typecheck` of this package
- * does not depend on the service having been built.
- */
-export async function loadBirthdayRules(): Promise<BirthdayRules> {
-  const specifier = process.env.HA_SERVICE_DIR
-    ? new URL('dist/domain/birthday.js', serviceDir()).href
-    : `${packageName}/dist/domain/birthday.js`;
-  try {
-    return (await import(specifier)) as BirthdayRules;
-  } catch (error) {
-    throw new Error(`cannot load ${specifier}: ${buildHint}`, { cause: error });
-  }
 }

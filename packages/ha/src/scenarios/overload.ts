@@ -53,7 +53,6 @@ export const overload: Scenario = {
       baseUrl: cluster.lb.url,
       writeRatio: 0.5,
       timeoutMs: context.timeoutMs,
-      rules: context.rules,
       users: context.users,
       acknowledged,
       dispatcher: context.dispatcher,

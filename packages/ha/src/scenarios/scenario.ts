@@ -3,14 +3,12 @@ import { AcknowledgedWrites } from '../acknowledged-writes.js';
 import type { Cluster } from '../cluster.js';
 import { type LoadRun, runLoad, type Sample } from '../load-generator.js';
 import type { Cell, ScenarioReport } from '../report.js';
-import type { BirthdayRules } from '../service-build.js';
 import { summarize } from '../stats.js';
 import type { UserFactory } from '../users.js';
 import { verifyAcknowledgedWrites, type WriteCheck } from '../verify.js';
 
 export interface ScenarioContext {
   readonly cluster: Cluster;
-  readonly rules: BirthdayRules;
   readonly dispatcher: Agent;
   readonly users: UserFactory;
   /** Steady load of the drill (requests per second). */
@@ -38,7 +36,6 @@ export function steadyLoad(
     durationMs: options.durationMs ?? 60_000,
     writeRatio: 0.5,
     timeoutMs: context.timeoutMs,
-    rules: context.rules,
     users: context.users,
     acknowledged,
     dispatcher: context.dispatcher,
@@ -57,7 +54,6 @@ export function verifyWrites(
   return verifyAcknowledgedWrites({
     baseUrl: context.cluster.lb.url,
     dispatcher: context.dispatcher,
-    rules: context.rules,
     acknowledged,
   });
 }

@@ -1,0 +1,36 @@
+import test from 'ava';
+import { type DrillSession, openDrillSession } from '../src/drill-session.js';
+import { renderScenario } from '../src/report.js';
+import { scenarios } from '../src/scenarios/index.js';
+
+// The HA drill: real PostgreSQL, three replicas of the built service, HAProxy in front. One test per
+// scenario; each fails with the violated verdicts and the scenario's table in its log.
+let session: DrillSession | undefined;
+let setupError = '';
+
+test.before(async () => {
+  try {
+    session = await openDrillSession((line) => console.log(line));
+  } catch (error) {
+    // Every scenario then fails with this reason instead of the suite dying in a hook.
+    setupError = error instanceof Error ? error.message : String(error);
+  }
+});
+
+test.after.always(async () => {
+  await session?.close();
+});
+
+for (const scenario of scenarios) {
+  test.serial(scenario.title, async (t) => {
+    if (!session) {
+      t.fail(`the drill's cluster could not start: ${setupError}`);
+      return;
+    }
+    t.timeout(150_000);
+    const report = await scenario.run(session.context);
+    t.log(`\n${renderScenario(report)}`);
+    const violated = report.verdicts.filter((verdict) => !verdict.ok).map((v) => `${v.name}: ${v.detail}`);
+    t.deepEqual(violated, [], `logs of the replicas, HAProxy and PostgreSQL: ${session.cluster.workDir}`);
+  });
+}
