@@ -127,6 +127,20 @@ export function migratePostgresAtStartup(
   );
 }
 
+/** Where the pool points, for logs: never the password. */
+function databaseLocation(databaseUrl: string): Record<string, string> {
+  try {
+    const url = new URL(databaseUrl);
+    return {
+      host: url.hostname,
+      port: url.port || '5432',
+      database: decodeURIComponent(url.pathname.slice(1)),
+    };
+  } catch {
+    return {};
+  }
+}
+
 /** Opens the PostgreSQL store: pool, then migrations (retried while the database is unreachable). */
 export async function openPostgresRepository(
   databaseUrl: string,
@@ -136,7 +150,10 @@ export async function openPostgresRepository(
   const pool = createPostgresPool(databaseUrl, tuning, logger);
   try {
     const applied = await migratePostgresAtStartup(pool, tuning, logger);
-    logger.info({ store: 'postgres', appliedMigrations: applied.length }, 'PostgreSQL store ready');
+    logger.info(
+      { store: 'postgres', ...databaseLocation(databaseUrl), appliedMigrations: applied.length },
+      'PostgreSQL store ready',
+    );
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;
