@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test from 'ava';
+import { pinProblem } from '../src/action-pins.js';
+import { loadRepository } from '../src/repository.js';
+import { findUsesLines } from '../src/uses-lines.js';
+import { allJobs, allSteps } from '../src/workflows.js';
+
+// Third-party actions run with the job's token and secrets: each one is pinned to a full commit
+// SHA with its version in a comment, or — where no SHA could be verified — to an exact release
+// tag listed in action-pins.yaml `toPin` and in the README as still to pin.
+
+const repo = loadRepository();
+const usesLines = repo.workflows.flatMap((file) =>
+  findUsesLines(file.text).map((line) => ({ file, ...line })),
+);
+
+test('the raw-text scan finds every uses: the YAML parser finds', (t) => {
+  const parsed = [
+    ...allSteps(repo.workflows).flatMap(({ step }) => (step.uses ? [step.uses] : [])),
+    ...allJobs(repo.workflows).flatMap(({ job }) => (job.uses ? [job.uses] : [])),
+  ].sort();
+  t.deepEqual(usesLines.map((line) => line.uses).sort(), parsed);
+  t.true(parsed.length > 0);
+});
+
+test('every action is pinned to a verified SHA (# version comment) or a listed exact tag', (t) => {
+  const problems = usesLines.flatMap(({ file, line, uses, comment }) => {
+    const problem = pinProblem({ uses, comment }, repo.pins);
+    return problem ? [`${file.name}:${line}: ${problem}`] : [];
+  });
+  t.deepEqual(problems, []);
+});
+
+test('the pin check rejects what it must', (t) => {
+  const pinned = repo.pins.pinned[0];
+  if (!pinned) return t.fail('action-pins.yaml has no pinned entry');
+  t.regex(pinProblem({ uses: 'actions/checkout@v6', comment: undefined }, repo.pins) ?? '', /not pinned/);
+  t.regex(
+    pinProblem({ uses: `${pinned.action}@${'0'.repeat(40)}`, comment: pinned.version }, repo.pins) ?? '',
+    /unverified SHA/,
+  );
+  t.regex(
+    pinProblem({ uses: `${pinned.action}@${pinned.sha}`, comment: 'v0.0.0' }, repo.pins) ?? '',
+    /differs/,
+  );
+  t.is(pinProblem({ uses: `${pinned.action}@${pinned.sha}`, comment: pinned.version }, repo.pins), undefined);
+});
+
+test('no stale entries: every pinned or to-pin action is used by a workflow', (t) => {
+  const used = new Set(usesLines.map((line) => line.uses));
+  const stale = [
+    ...repo.pins.pinned.filter((p) => !used.has(`${p.action}@${p.sha}`)).map((p) => `${p.action}@${p.sha}`),
+    ...repo.pins.toPin
+      .filter((p) => !used.has(`${p.action}@${p.version}`))
+      .map((p) => `${p.action}@${p.version}`),
+  ];
+  t.deepEqual(stale, []);
+});
+
+test('the README lists every action still to pin, with its tag', (t) => {
+  const candidates = [join(repo.root, 'README.md'), join(repo.root, '.notes', 'pipelines.md')].filter(
+    (path) => existsSync(path),
+  );
+  const text = candidates.map((path) => readFileSync(path, 'utf8')).join('\n');
+  const missing = repo.pins.toPin
+    .map((p) => `${p.action}@${p.version}`)
+    .filter((entry) => !text.includes(entry));
+  t.deepEqual(missing, [], `not found in ${candidates.join(', ')}`);
+});
