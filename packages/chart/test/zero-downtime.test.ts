@@ -40,6 +40,11 @@ test('preStop uses the native sleep action (no shell in a distroless image)', (t
   t.is(container.lifecycle.preStop.sleep.seconds, 10);
 });
 
+test('the chart refuses clusters without the native preStop sleep action (Kubernetes < 1.30)', async (t) => {
+  t.regex(await helm.renderError({ kubeVersion: '1.29.9' }), /chart requires kubeVersion: >=1\.30\.0-0/);
+  await t.notThrowsAsync(helm.render({ kubeVersion: '1.30.0' }));
+});
+
 test('the grace period covers preStop + shutdown delay + drain timeout + a margin', (t) => {
   const preStop = container.lifecycle.preStop.sleep.seconds;
   const shutdownSeconds = (Number(config.SHUTDOWN_DELAY_MS) + Number(config.SHUTDOWN_TIMEOUT_MS)) / 1000;

@@ -35,6 +35,8 @@ export interface ChartInput {
   readonly set?: Readonly<Record<string, string | number | boolean>>;
   /** --set-string key=value pairs. */
   readonly setString?: Readonly<Record<string, string>>;
+  /** Kubernetes version Helm assumes (--kube-version); Helm's own default otherwise. */
+  readonly kubeVersion?: string;
 }
 
 export interface Helm {
@@ -59,7 +61,8 @@ function valueArgs(input: ChartInput): string[] {
 }
 
 function templateArgs(input: ChartInput): string[] {
-  return ['template', releaseName, chartDir, '--namespace', namespace, ...valueArgs(input)];
+  const kubeVersion = input.kubeVersion ? ['--kube-version', input.kubeVersion] : [];
+  return ['template', releaseName, chartDir, '--namespace', namespace, ...kubeVersion, ...valueArgs(input)];
 }
 
 export async function loadHelm(): Promise<Helm> {
