@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import test from 'ava';
+import { putBirthday, send, startTestApp } from './helpers/http-app.js';
+
+function countersOf(metrics: string): string[] {
+  return metrics.split('\n').filter((line) => line.startsWith('http_requests_total{'));
+}
+
+test('request count and latency by method, route template and status, plus process metrics', async (t) => {
+  const app = await startTestApp();
+  t.teardown(app.close);
+  await putBirthday(app, 'Alice', '1990-05-17');
+  await send(app, 'GET', '/hello/Alice');
+  await send(app, 'GET', '/hello/Bob');
+  const reply = await send(app, 'GET', '/metrics');
+  t.is(reply.status, 200);
+  t.regex(String(reply.headers['content-type']), /^text\/plain/);
+  const counters = countersOf(reply.text);
+  t.true(counters.includes('http_requests_total{method="PUT",route="/hello/:username",status="204"} 1'));
+  t.true(counters.includes('http_requests_total{method="GET",route="/hello/:username",status="200"} 1'));
+  t.true(counters.includes('http_requests_total{method="GET",route="/hello/:username",status="404"} 1'));
+  t.regex(
+    reply.text,
+    /http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/hello\/:username",status="200"\}/,
+  );
+  t.regex(reply.text, /^process_resident_memory_bytes \d+/m);
+  t.regex(reply.text, /^nodejs_eventloop_lag_seconds /m);
+});
+
+test('labels stay bounded: many random unmatched paths share one label', async (t) => {
+  const app = await startTestApp();
+  t.teardown(app.close);
+  for (let i = 0; i < 50; i++) await send(app, 'GET', `/${randomUUID()}/${i}`);
+  const counters = countersOf((await send(app, 'GET', '/metrics')).text);
+  t.deepEqual(counters, ['http_requests_total{method="GET",route="unmatched",status="404"} 50']);
+});
+
+test('usernames never become labels', async (t) => {
+  const app = await startTestApp();
+  t.teardown(app.close);
+  for (const name of ['Alice', 'Bob', 'Carol']) await putBirthday(app, name, '1990-05-17');
+  const text = (await send(app, 'GET', '/metrics')).text;
+  t.false(/Alice|Bob|Carol/.test(text));
+});

@@ -1,0 +1,46 @@
+import test from 'ava';
+import { createMemoryRepository } from '../src/store/memory.js';
+import type { UserRepository } from '../src/store/repository.js';
+import { send, startTestApp } from './helpers/http-app.js';
+import { assertProblem } from './helpers/problem.js';
+
+/** A store whose reads wait until `release()` is called, to hold requests in flight. */
+function gatedStore(): { repository: UserRepository; release(): void } {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return {
+    repository: {
+      ...createMemoryRepository(),
+      findDateOfBirth: async () => {
+        await gate;
+        return '1990-05-17';
+      },
+    },
+    release: () => release(),
+  };
+}
+
+test('requests beyond MAX_IN_FLIGHT get 503 + Retry-After: 1 and the service recovers', async (t) => {
+  const store = gatedStore();
+  const app = await startTestApp({ repository: store.repository, maxInFlight: 3 });
+  t.teardown(async () => {
+    store.release();
+    await app.close();
+  });
+  const held = Array.from({ length: 3 }, () => send(app, 'GET', '/hello/Alice'));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+
+  const rejected = await send(app, 'GET', '/hello/Bob');
+  assertProblem(t, rejected, 503);
+  t.is(rejected.headers['retry-after'], '1');
+
+  // Probes are not counted: a busy pod must not look dead.
+  t.is((await send(app, 'GET', '/livez')).status, 200);
+  t.is((await send(app, 'GET', '/readyz')).status, 200);
+
+  store.release();
+  for (const reply of await Promise.all(held)) t.is(reply.status, 200);
+  t.is((await send(app, 'GET', '/hello/Bob')).status, 200);
+});
