@@ -79,6 +79,10 @@ test('the test Pod is a helm test hook using the service image and the in-cluste
   t.is(testPod.spec.restartPolicy, 'Never');
 });
 
+test('the test Pod can be switched off', async (t) => {
+  t.false((await helm.render({ set: { 'tests.enabled': false } })).some((m) => m.kind === 'Pod'));
+});
+
 test('the round trip passes against a service that keeps the contract', async (t) => {
   const result = await runTestPodAgainst(fakeService());
   t.is(result.exitCode, 0, result.output);
