@@ -99,6 +99,7 @@ test('pods spread over zones and hosts, softly by default', (t) => {
     t.is(constraint.maxSkew, 1);
     t.true(selects(constraint.labelSelector.matchLabels, deployment.spec.template.metadata.labels));
     t.deepEqual(constraint.matchLabelKeys, ['pod-template-hash']);
+    t.is(constraint.nodeTaintsPolicy, 'Honor', 'a dead zone must not block rescheduling');
   }
 });
 
