@@ -1,0 +1,98 @@
+import test from 'ava';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { startServiceProcess } from './helpers/service-process.js';
+
+test('defaults', (t) => {
+  t.deepEqual(loadConfig({}), {
+    port: 8080,
+    host: '0.0.0.0',
+    store: 'pglite',
+    databaseUrl: undefined,
+    pgliteDir: '.data/pglite',
+    logLevel: 'info',
+    shutdownDelayMs: 0,
+    shutdownTimeoutMs: 10_000,
+    maxInFlight: 512,
+  });
+});
+
+test('STORE defaults to postgres when DATABASE_URL is set', (t) => {
+  const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/app?sslmode=verify-full' });
+  t.is(config.store, 'postgres');
+  t.is(config.databaseUrl, 'postgres://u:p@db:5432/app?sslmode=verify-full');
+});
+
+test('every variable is read', (t) => {
+  t.deepEqual(
+    loadConfig({
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      STORE: 'memory',
+      PGLITE_DIR: '/tmp/x',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_DELAY_MS: '5000',
+      SHUTDOWN_TIMEOUT_MS: '20000',
+      MAX_IN_FLIGHT: '64',
+    }),
+    {
+      port: 9000,
+      host: '127.0.0.1',
+      store: 'memory',
+      databaseUrl: undefined,
+      pgliteDir: '/tmp/x',
+      logLevel: 'warn',
+      shutdownDelayMs: 5000,
+      shutdownTimeoutMs: 20_000,
+      maxInFlight: 64,
+    },
+  );
+});
+
+test('an empty variable means the default', (t) => {
+  t.is(loadConfig({ PORT: '', STORE: 'memory' }).port, 8080);
+});
+
+for (const [name, value] of [
+  ['PORT', 'eighty'],
+  ['PORT', '70000'],
+  ['PORT', '-1'],
+  ['STORE', 'redis'],
+  ['DATABASE_URL', 'not a url'],
+  ['LOG_LEVEL', 'loud'],
+  ['SHUTDOWN_DELAY_MS', '1.5'],
+  ['SHUTDOWN_TIMEOUT_MS', 'soon'],
+  ['MAX_IN_FLIGHT', '0'],
+] as const) {
+  test(`${name}=${value} is rejected with a message naming ${name}`, (t) => {
+    const error = t.throws(() => loadConfig({ [name]: value }), { instanceOf: ConfigError });
+    t.regex(error?.message ?? '', new RegExp(`\\b${name}\\b`));
+  });
+}
+
+test('several bad variables are all named in one error', (t) => {
+  const error = t.throws(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y', MAX_IN_FLIGHT: 'z' }), {
+    instanceOf: ConfigError,
+  });
+  for (const name of ['PORT', 'LOG_LEVEL', 'MAX_IN_FLIGHT']) t.true(error?.message.includes(name), name);
+});
+
+test('STORE=postgres without DATABASE_URL is a config error', (t) => {
+  const error = t.throws(() => loadConfig({ STORE: 'postgres' }), { instanceOf: ConfigError });
+  t.regex(error?.message ?? '', /DATABASE_URL/);
+});
+
+test('a bad DATABASE_URL is reported without echoing its value', (t) => {
+  const error = t.throws(() => loadConfig({ DATABASE_URL: 'secret-password-here' }), {
+    instanceOf: ConfigError,
+  });
+  t.false(error?.message.includes('secret-password-here'));
+});
+
+test('the service exits 1 with the message and no stack trace on bad config', async (t) => {
+  const service = startServiceProcess({ PORT: 'eighty', STORE: 'postgres' });
+  t.teardown(() => service.kill());
+  t.is(await service.exited, 1);
+  t.regex(service.stderr(), /PORT/);
+  t.regex(service.stderr(), /DATABASE_URL/);
+  t.notRegex(service.stderr(), /\n\s+at /);
+});
