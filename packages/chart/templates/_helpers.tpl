@@ -32,7 +32,7 @@ Full name of the release's objects. A release already named after the chart is n
 Version label: the image tag when one is used, else the chart's appVersion.
 */}}
 {{- define "has.version" -}}
-{{- default .Chart.AppVersion .Values.image.tag | trunc 63 | trimSuffix "-" | quote }}
+{{- default .Chart.AppVersion .Values.image.tag | toString | trunc 63 | trimSuffix "-" | quote }}
 {{- end }}
 
 {{/*

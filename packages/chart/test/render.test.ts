@@ -91,6 +91,13 @@ test('an explicit tag is used', async (t) => {
   t.is(only(manifests, 'Deployment').metadata.labels?.['app.kubernetes.io/version'], '2.3.4');
 });
 
+test('a numeric tag given with --set is used as text', async (t) => {
+  t.is(
+    serverContainer(await helm.render({ set: { 'image.tag': 20240101 } })).image,
+    'high-available-server:20240101',
+  );
+});
+
 test('a digest wins over the tag, in every pod the chart creates', async (t) => {
   const manifests = await helm.render({ setString: { 'image.tag': '2.3.4', 'image.digest': digest } });
   t.is(serverContainer(manifests).image, `high-available-server@${digest}`);
