@@ -67,6 +67,8 @@ export function haproxyConfig(options: {
     '  mode http',
     '  log global',
     '  option httplog',
+    // Only abnormal requests (errors, aborts) are logged: the diagnostics, without a line per request.
+    '  option dontlog-normal',
     '  timeout connect 1s',
     '  timeout client 30s',
     '  timeout server 5s',

@@ -66,7 +66,7 @@ async function main(): Promise<number> {
         requests: summary.requests,
         rps: summary.rps,
         failed: failures.length,
-        '503': summary.unavailable,
+        refused: summary.unavailable,
         lost: written ? written.lost.length : 'not checked',
         'p50 ms': summary.p50Ms,
         'p99 ms': summary.p99Ms,

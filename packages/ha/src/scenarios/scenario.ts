@@ -70,7 +70,7 @@ export function phaseRow(
     requests: summary.requests,
     rps: summary.rps,
     failed: figures.failed,
-    '503': summary.unavailable,
+    refused: summary.unavailable,
     lost: figures.lost ?? '-',
     'p50 ms': summary.p50Ms,
     'p99 ms': summary.p99Ms,

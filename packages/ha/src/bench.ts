@@ -1,0 +1,309 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { request } from 'undici';
+import type { ClientJob, ClientResult } from './bench/bench-client.js';
+import { exitOf, sleep, stopProcess } from './child-process.js';
+import { freeLoopbackPort } from './free-port.js';
+import { startPostgresServer } from './postgres-server.js';
+import { table } from './report.js';
+import { serviceBuildFile } from './service-build.js';
+
+const run = promisify(execFile);
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const resultsFile = here('../bench-results/latest.json');
+const rounds = 3;
+const closedLoop = { concurrency: 32, durationMs: 3000, population: 1000 } as const;
+const fixedRate = { rps: 1000, durationMs: 5000 } as const;
+const targets = { get: 0.7, put: 0.7, pgGetP99Ms: 5, pgPutP99Ms: 10 } as const;
+
+interface Server {
+  readonly name: string;
+  readonly url: string;
+  readonly readyAfterMs: number;
+  rssBytes(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** `taskset -c <core>` when the machine has it and more than one core; the command unchanged otherwise. */
+async function pinner(): Promise<(core: number, command: string[]) => string[]> {
+  const hasTaskset = await run('taskset', ['-c', '0', 'true']).then(
+    () => true,
+    () => false,
+  );
+  if (!hasTaskset || cpus().length < 2) return (_core, command) => command;
+  return (core, command) => ['taskset', '-c', String(core), ...command];
+}
+
+async function startServer(
+  name: string,
+  command: string[],
+  env: Record<string, string>,
+  pin: (core: number, command: string[]) => string[],
+): Promise<Server> {
+  const port = await freeLoopbackPort();
+  const [file, ...args] = pin(0, command);
+  const started = performance.now();
+  // Request logs go to /dev/null: logging is on (the cost is paid), the disk is not measured.
+  const child: ChildProcess = spawn(file as string, args, {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited during start`);
+    const ready = await request(`${url}/readyz`, { signal: AbortSignal.timeout(1000) }).then(
+      async (response) => {
+        await response.body.dump();
+        return response.statusCode === 200;
+      },
+      () => false,
+    );
+    if (ready) break;
+    if (performance.now() - started > 60_000) throw new Error(`${name} not ready after 60 s`);
+    await sleep(5);
+  }
+  const readyAfterMs = performance.now() - started;
+  // With taskset the child is taskset's exec'd program: the same pid.
+  const pid = child.pid as number;
+  return {
+    name,
+    url,
+    readyAfterMs,
+    async rssBytes() {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    },
+    async stop() {
+      await stopProcess(child, 'SIGTERM', 5000);
+    },
+  };
+}
+
+async function measure(
+  server: Server,
+  job: Omit<ClientJob, 'url'>,
+  pin: (core: number, command: string[]) => string[],
+): Promise<ClientResult & { rssMiB: number }> {
+  const [file, ...args] = pin(1, [process.execPath, '--import', 'tsx', here('./bench/bench-client.ts')]);
+  const child = spawn(file as string, [...args, JSON.stringify({ ...job, url: server.url })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  let peakRss = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakRss = Math.max(peakRss, await server.rssBytes());
+      await sleep(200);
+    }
+  })();
+  const exit = await exitOf(child);
+  sampling = false;
+  await sampler;
+  if (exit.code !== 0) throw new Error(`bench client failed against ${server.name}`);
+  return { ...(JSON.parse(output) as ClientResult), rssMiB: peakRss / 1024 / 1024 };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+interface ThroughputRow {
+  target: string;
+  op: 'get' | 'put';
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  clientCpuPercent: number;
+  rssMiB: number;
+}
+
+async function throughput(
+  server: Server,
+  op: 'get' | 'put',
+  pin: (core: number, command: string[]) => string[],
+): Promise<ThroughputRow> {
+  const result = await measure(server, { ...closedLoop, op, mode: 'closed', rps: 0 }, pin);
+  return {
+    target: server.name,
+    op,
+    rps: result.rps,
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    errors: result.errors,
+    clientCpuPercent: result.clientCpuPercent,
+    rssMiB: result.rssMiB,
+  };
+}
+
+/** Median of the rounds, per target and operation (the run with the median throughput). */
+function medianRows(rows: ThroughputRow[]): ThroughputRow[] {
+  const groups = new Map<string, ThroughputRow[]>();
+  for (const row of rows)
+    groups.set(`${row.target}|${row.op}`, [...(groups.get(`${row.target}|${row.op}`) ?? []), row]);
+  return [...groups.values()].map((group) => {
+    const middle = median(group.map((row) => row.rps));
+    return {
+      ...(group.find((row) => row.rps === middle) as ThroughputRow),
+      errors: group.reduce((n, r) => n + r.errors, 0),
+    };
+  });
+}
+
+async function migrate(entry: string, databaseUrl: string): Promise<void> {
+  await run(process.execPath, [entry], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, STORE: 'postgres' },
+  });
+}
+
+async function main(): Promise<number> {
+  const pin = await pinner();
+  const entry = await serviceBuildFile('dist/main.js');
+  const rulesPath = await serviceBuildFile('dist/domain/birthday.js');
+  const work = await mkdtemp(join(tmpdir(), 'ha-bench-'));
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    node: process.version,
+    pinning: pin(0, ['x']).length > 1 ? 'server on core 0, client on core 1 (taskset)' : 'not pinned',
+    loadAverageAtStart: Number(loadavg()[0]?.toFixed(2)),
+    date: new Date().toISOString(),
+  };
+  console.log(`benchmark: ${machine.cpu} x ${machine.cores}, node ${machine.node}, ${machine.pinning}`);
+  console.log(
+    `load average at start: ${machine.loadAverageAtStart} (other work on the machine skews every figure)`,
+  );
+  const servers: Server[] = [];
+  const postgres = await startPostgresServer({ logFile: join(work, 'postgres.log') });
+  const rows: ThroughputRow[] = [];
+  const startup: { target: string; readyAfterMs: number }[] = [];
+  const rate: {
+    target: string;
+    op: string;
+    offeredRps: number;
+    rps: number;
+    p50Ms: number;
+    p99Ms: number;
+    errors: number;
+  }[] = [];
+  try {
+    await migrate(await serviceBuildFile('dist/migrate.js'), postgres.url);
+    const start = async (name: string, command: string[], env: Record<string, string>) => {
+      const server = await startServer(name, command, env, pin);
+      servers.push(server);
+      startup.push({ target: name, readyAfterMs: server.readyAfterMs });
+      return server;
+    };
+    // Request logging on, as in production (stdout goes to /dev/null here).
+    const service = (store: string, env: Record<string, string> = {}) =>
+      start(`service (${store})`, [process.execPath, entry], { LOG_LEVEL: 'info', STORE: store, ...env });
+    const serviceMemory = await service('memory');
+    const bare = await start(
+      'bare node:http (memory)',
+      [process.execPath, '--import', 'tsx', here('./bench/bare-server.ts'), rulesPath],
+      {},
+    );
+    // Interleaved rounds, so a burst of other work on the machine hits both sides alike.
+    for (let round = 1; round <= rounds; round++) {
+      for (const op of ['get', 'put'] as const) {
+        for (const server of [serviceMemory, bare]) {
+          const row = await throughput(server, op, pin);
+          rows.push(row);
+          console.log(`  round ${round} ${server.name} ${op.toUpperCase()}: ${row.rps.toFixed(0)} req/s`);
+        }
+      }
+    }
+    const pglite = await service('pglite', { PGLITE_DIR: join(work, 'pglite') });
+    const pg = await service('postgres', { DATABASE_URL: postgres.url });
+    for (const server of [pglite, pg]) {
+      for (const op of ['get', 'put'] as const) rows.push(await throughput(server, op, pin));
+    }
+    for (const op of ['get', 'put'] as const) {
+      const result = await measure(
+        pg,
+        { ...fixedRate, op, mode: 'open', concurrency: 64, population: 1000 },
+        pin,
+      );
+      rate.push({ target: pg.name, op, offeredRps: fixedRate.rps, ...result });
+    }
+  } finally {
+    for (const server of servers) await server.stop().catch(() => undefined);
+    await postgres.destroy();
+    await rm(work, { recursive: true, force: true });
+  }
+
+  const summary = medianRows(rows);
+  const find = (target: string, op: string) => summary.find((row) => row.target === target && row.op === op);
+  const ratio = (op: 'get' | 'put') =>
+    (find('service (memory)', op)?.rps ?? 0) /
+    (find('bare node:http (memory)', op)?.rps ?? Number.POSITIVE_INFINITY);
+  const ratios = { get: ratio('get'), put: ratio('put') };
+  const pgRate = (op: string) => rate.find((r) => r.op === op);
+  console.log(
+    '\n## Throughput, closed loop (32 connections, 3 s; memory rows: median of 3 interleaved rounds)\n',
+  );
+  console.log(
+    table(
+      summary.map((row) => ({
+        target: row.target,
+        op: row.op.toUpperCase(),
+        'req/s': row.rps,
+        'p50 ms': row.p50Ms,
+        'p99 ms': row.p99Ms,
+        errors: row.errors,
+        'client CPU %': row.clientCpuPercent,
+        'RSS MiB': row.rssMiB,
+      })),
+    ),
+  );
+  console.log(
+    '\n## Framework cost: service (Koa, request logging on) / bare node:http, same contract work\n',
+  );
+  console.log(
+    table(
+      (['get', 'put'] as const).map((op) => ({
+        op: op.toUpperCase(),
+        ratio: ratios[op].toFixed(2),
+        target: `>= ${targets[op].toFixed(2)}`,
+        verdict: ratios[op] >= targets[op] ? 'met' : 'BELOW TARGET',
+      })),
+    ),
+  );
+  console.log(
+    `\n## PostgreSQL store at a fixed ${fixedRate.rps} req/s (open loop, ${fixedRate.durationMs / 1000} s)\n`,
+  );
+  console.log(
+    table(
+      rate.map((r) => ({
+        op: r.op.toUpperCase(),
+        'achieved req/s': r.rps,
+        'p50 ms': r.p50Ms,
+        'p99 ms': r.p99Ms,
+        target: `p99 <= ${r.op === 'get' ? targets.pgGetP99Ms : targets.pgPutP99Ms} ms`,
+        verdict: r.p99Ms <= (r.op === 'get' ? targets.pgGetP99Ms : targets.pgPutP99Ms) ? 'met' : 'MISSED',
+        errors: r.errors,
+      })),
+    ),
+  );
+  console.log('\n## Start to ready (spawn until GET /readyz is 200)\n');
+  console.log(table(startup.map((s) => ({ target: s.target, 'ms to ready': s.readyAfterMs }))));
+  await mkdir(here('../bench-results'), { recursive: true });
+  await writeFile(
+    resultsFile,
+    `${JSON.stringify({ machine, throughput: summary, rounds: rows, ratios, fixedRate: rate, startup }, null, 2)}\n`,
+  );
+  console.log(`\nwritten to ${resultsFile}`);
+  const errors =
+    rows.reduce((n, r) => n + r.errors, 0) + (pgRate('get')?.errors ?? 0) + (pgRate('put')?.errors ?? 0);
+  if (errors > 0) console.error(`${errors} requests failed during the benchmark`);
+  return errors > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();
