@@ -10,6 +10,8 @@ export interface ThrowawayPostgres {
   /** postgres://… on 127.0.0.1, database `hasrv`. */
   url: string;
   port: number;
+  /** Runs one SQL statement with psql and returns its unaligned output. */
+  query(sql: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -109,5 +111,9 @@ export async function startThrowawayPostgres(log: (line: string) => void): Promi
     throw error;
   }
   log(`postgres: ${bin} on 127.0.0.1:${port}, data in ${dir}`);
-  return { url: `postgres://postgres@127.0.0.1:${port}/hasrv`, port, stop };
+  const query = async (sql: string) => {
+    const args = ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'hasrv', '-Atc', sql];
+    return (await mustRun(join(bin, 'psql'), args, { timeoutMs: 30_000 })).stdout.trim();
+  };
+  return { url: `postgres://postgres@127.0.0.1:${port}/hasrv`, port, query, stop };
 }
