@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { App } from './components/app.js';
+import { App, RELEASE_NAME } from './components/app.js';
 import { AppNamespace } from './components/appNamespace.js';
 import { Cluster } from './components/cluster.js';
 import { Database } from './components/database.js';
@@ -178,7 +178,7 @@ function minikubeStack(config: MinikubeStackConfig, deps: ProgramDeps) {
   return {
     clusterName: config.kubeContext,
     namespace: APP_NAMESPACE,
-    localUrl: `kubectl -n ${APP_NAMESPACE} port-forward svc/hello 8080:80  # then http://127.0.0.1:8080`,
+    localUrl: `kubectl -n ${APP_NAMESPACE} port-forward svc/${RELEASE_NAME}-high-available-server 8080:80  # then http://127.0.0.1:8080`,
   };
 }
 

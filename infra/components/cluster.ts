@@ -160,6 +160,21 @@ export class Cluster extends pulumi.ComponentResource {
       { parent: this, dependsOn: [cluster] },
     );
 
+    // The VPC CNI as a managed add-on with its network policy agent on, so the chart's
+    // NetworkPolicy is enforced (the self-managed default install does not enforce it).
+    new aws.eks.Addon(
+      `${name}-vpc-cni`,
+      {
+        clusterName: args.clusterName,
+        addonName: 'vpc-cni',
+        configurationValues: JSON.stringify({ enableNetworkPolicy: 'true' }),
+        resolveConflictsOnCreate: 'OVERWRITE',
+        resolveConflictsOnUpdate: 'OVERWRITE',
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: [cluster] },
+    );
+
     this.clusterName = pulumi.output(args.clusterName);
     this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
     this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;

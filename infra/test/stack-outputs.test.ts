@@ -1,7 +1,7 @@
 import test from 'ava';
-import { runStack } from './support/runStack.js';
+import { stackRun } from './support/stackRuns.js';
 
-const run = await runStack('dev');
+const run = await stackRun('dev');
 
 test('dev exports the public URL, API Gateway URL, cluster name, kubeconfig and DB endpoint', (t) => {
   t.deepEqual(Object.keys(run.outputs).sort(), [
@@ -18,4 +18,5 @@ test('dev exports the public URL, API Gateway URL, cluster name, kubeconfig and 
   t.is(run.outputs.clusterName, 'hello-dev');
   t.is(run.outputs.databaseEndpoint, 'hello-dev-db.c0abc.eu-west-1.rds.amazonaws.com');
   t.true(String(run.outputs.kubeconfig).includes('"kind":"Config"'));
+  t.deepEqual(run.secretOutputs, ['kubeconfig']);
 });

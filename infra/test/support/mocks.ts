@@ -7,7 +7,8 @@ import type * as pulumi from '@pulumi/pulumi';
 export interface Registration {
   type: string;
   name: string;
-  inputs: Record<string, unknown>;
+  // biome-ignore lint/suspicious/noExplicitAny: provider inputs are free-form; tests assert on their shape.
+  inputs: Record<string, any>;
   /** Provider reference (`<urn>::<id>`) when the resource was given an explicit provider. */
   provider?: string;
   custom: boolean;
@@ -80,6 +81,8 @@ export function createMocks(registrations: Registration[]): pulumi.runtime.Mocks
       });
       const service = args.type.split(':')[1]?.split('/')[0] ?? 'mock';
       const state = {
+        // AWS auto-names resources after the logical name (plus a suffix we leave out).
+        ...(args.type.startsWith('aws:') ? { name: args.name } : {}),
         ...args.inputs,
         arn: `arn:aws:${service}:eu-west-1:${ACCOUNT}:${args.name}`,
         ...outputsFor(args.type, args.name, args.inputs),

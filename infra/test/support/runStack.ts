@@ -11,6 +11,8 @@ export interface StackRun {
   stack: StackName;
   resources: Registration[];
   outputs: Record<string, unknown>;
+  /** Names of the outputs Pulumi stores encrypted. */
+  secretOutputs: string[];
   /** Regions the program asked the RDS CA bundle for. */
   caBundleRequests: string[];
 }
@@ -42,12 +44,35 @@ export async function runStack(stack: StackName, overrides: Record<string, strin
   const exported = await program(deps);
 
   const outputs: Record<string, unknown> = {};
+  const secretOutputs: string[] = [];
   for (const [key, value] of Object.entries(exported)) {
-    outputs[key] = await new Promise((resolve) => pulumi.output(value).apply(resolve));
+    const output = pulumi.output(value);
+    outputs[key] = await new Promise((resolve) => output.apply(resolve));
+    if (await pulumi.isSecret(output)) secretOutputs.push(key);
   }
-  // Registrations that depend on outputs resolved above may still be queued.
-  await pulumi.runtime.waitForRPCs();
-  return { stack, resources, outputs, caBundleRequests };
+  // Registrations that wait on outputs resolved above may still be queued. waitForRPCs is the
+  // SDK's own "everything registered" barrier (exported, though marked internal in its types).
+  const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+  if (typeof runtime.waitForRPCs !== 'function') {
+    throw new Error('@pulumi/pulumi no longer exports runtime.waitForRPCs: update test/support/runStack.ts');
+  }
+  await runtime.waitForRPCs();
+  for (const resource of resources)
+    resource.inputs = (await settle(resource.inputs)) as Record<string, unknown>;
+  return { stack, resources, outputs, secretOutputs, caBundleRequests };
+}
+
+/** Awaits promises nested in mock inputs (asset paths arrive as promises). */
+async function settle(value: unknown, seen = new WeakSet<object>()): Promise<unknown> {
+  if (value instanceof Promise) return settle(await value, seen);
+  if (value === null || typeof value !== 'object' || seen.has(value)) return value;
+  seen.add(value);
+  if ('urn' in value) return '[resource]';
+  if (Array.isArray(value)) return Promise.all(value.map((item) => settle(item, seen)));
+  const entries = await Promise.all(
+    Object.entries(value).map(async ([k, v]) => [k, await settle(v, seen)] as const),
+  );
+  return Object.fromEntries(entries);
 }
 
 export function ofType(run: StackRun, type: string): Registration[] {
