@@ -1,10 +1,21 @@
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { type DrillSession, openDrillSession } from './drill-session.js';
 import { renderScenario, type ScenarioReport } from './report.js';
 import { scenarios } from './scenarios/index.js';
 
-/** `pnpm test:ha`: every scenario in turn, a table each, exit 1 if any verdict fails. */
+/**
+ * `pnpm test:ha`: every scenario in turn, a table each, exit 1 if any verdict fails.
+ * `--only <id>[,<id>]` runs some of them (rolling-restart, crash, database-outage, overload).
+ */
 async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const wanted = values.only?.split(',');
+  const selected = scenarios.filter((scenario) => !wanted || wanted.includes(scenario.id));
+  if (selected.length === 0) {
+    console.error(`no scenario matches --only ${values.only}; ids: ${scenarios.map((s) => s.id).join(', ')}`);
+    return 2;
+  }
   const started = performance.now();
   const log = (line: string) => console.log(line);
   let session: DrillSession | undefined;
@@ -20,7 +31,7 @@ async function main(): Promise<number> {
     log(
       `cluster: LB ${session.cluster.lb.url}, replicas ${session.cluster.replicas.map((r) => r.url).join(' ')}`,
     );
-    for (const scenario of scenarios) {
+    for (const scenario of selected) {
       let report: ScenarioReport;
       try {
         report = await scenario.run(session.context);

@@ -52,3 +52,13 @@ export function topDetails(samples: readonly Sample[], limit = 5): string[] {
     .slice(0, limit)
     .map(([detail, n]) => `${n} × ${detail}`);
 }
+
+/** When the failures happened relative to an event (kill, database stop), for the report. */
+export function failureWindow(failures: readonly Sample[], eventAt: number, event: string): string[] {
+  if (failures.length === 0) return [];
+  const due = failures.map((s) => s.scheduledAt - eventAt);
+  const answered = failures.map((s) => s.endedAt - eventAt);
+  const span = (values: number[]) =>
+    `${Math.round(Math.min(...values))}…${Math.round(Math.max(...values))} ms`;
+  return [`failures were due ${span(due)} and answered ${span(answered)} after the ${event}`];
+}

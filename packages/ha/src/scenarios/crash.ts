@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { sleep } from '../child-process.js';
-import { topDetails } from '../stats.js';
+import { failureWindow, topDetails } from '../stats.js';
 import {
   assertHealthy,
   ms,
@@ -86,6 +86,7 @@ export const crash: Scenario = {
       ],
       notes: [
         ...topDetails(failures),
+        ...failureWindow(failures, killedAt, 'kill'),
         ...written.lost.slice(0, 3).map((l) => `lost ${l.username}: ${l.answer}`),
       ],
     };

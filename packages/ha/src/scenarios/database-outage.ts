@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { sleep, waitUntil } from '../child-process.js';
 import type { Sample } from '../load-generator.js';
-import { topDetails } from '../stats.js';
+import { failureWindow, topDetails } from '../stats.js';
 import {
   assertHealthy,
   ms,
@@ -137,6 +137,7 @@ export const databaseOutage: Scenario = {
       ],
       notes: [
         ...topDetails(failures),
+        ...failureWindow(failures, stoppedAt, 'database stop'),
         ...written.lost.slice(0, 3).map((l) => `lost ${l.username}: ${l.answer}`),
       ],
     };
