@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { chmod, cp, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ensureAptPackages, isRoot } from './apt.js';
 import type { Engine } from './engine.js';
 import { mustRun, runCommand } from './proc.js';
@@ -9,6 +9,7 @@ import { mustRun, runCommand } from './proc.js';
 const RECIPE_VERSION = 4;
 const SUITE = 'bookworm';
 const FALLBACK_MIRROR = 'http://deb.debian.org/debian';
+const BASE_REPOSITORY = 'localhost/hasrv-node-base';
 
 /**
  * Stands in for the official image's entrypoint: same contract (a first argument that is an
@@ -97,7 +98,7 @@ export async function ensureBaseImage({ engine, cacheDir, log }: BaseImageOption
     .update(JSON.stringify({ RECIPE_VERSION, SUITE, node: node.version, npm: node.npmVersion, certificates }))
     .digest('hex')
     .slice(0, 12);
-  const reference = `localhost/hasrv-node-base:${node.version}-${SUITE}-${key}`;
+  const reference = `${BASE_REPOSITORY}:${node.version}-${SUITE}-${key}`;
   const trusts = certificates.length
     ? `, trusting this machine's local CA certificates (${certificates.map((c) => c.name).join(', ')})`
     : '';
@@ -147,7 +148,21 @@ export async function ensureBaseImage({ engine, cacheDir, log }: BaseImageOption
     { timeoutMs: 300_000 },
   );
   log(`base image: imported ${reference}`);
+  await pruneOtherBases(engine, baseDir, reference, tarball);
   return { reference, description };
+}
+
+/** Drops base images and rootfs tarballs of earlier recipes or node versions. */
+async function pruneOtherBases(engine: Engine, baseDir: string, keepReference: string, keepTarball: string) {
+  const listed = await engine.run(['images', '--format', '{{.Repository}}:{{.Tag}}', BASE_REPOSITORY]);
+  for (const reference of listed.stdout.split('\n').filter(Boolean)) {
+    if (reference !== keepReference) await engine.run(['rmi', reference], { timeoutMs: 120_000 });
+  }
+  for (const name of await readdir(baseDir)) {
+    if (name.startsWith('rootfs-') && !name.startsWith(basename(keepTarball))) {
+      await rm(join(baseDir, name), { recursive: true, force: true });
+    }
+  }
 }
 
 async function buildRootfsTarball(options: {

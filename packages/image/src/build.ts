@@ -50,8 +50,8 @@ export function buildArgs(options: {
     '--network',
     'host',
   ];
-  // The base is local: never look for it in a registry.
-  if (options.kind === 'podman') args.push('--pull=never');
+  // A locally made base must never be looked up in a registry (podman would try, and fail here).
+  if (options.kind === 'podman' && options.baseImage.startsWith('localhost/')) args.push('--pull=never');
   if (options.registry.replace(/\/?$/, '/') !== DEFAULT_NPM_REGISTRY) {
     args.push('--build-arg', `NPM_CONFIG_REGISTRY=${options.registry}`);
   }

@@ -206,9 +206,10 @@ async function runImageChecks(ctx: Context) {
 async function runPodChecks(ctx: Context, podPort: number) {
   const { engine, report, cleanup, rendered, postgres, runDir } = ctx;
   const baseUrl = `http://127.0.0.1:${podPort}`;
-  await createKubeSecret(engine, runDir, SECRET_NAME, { DATABASE_URL: postgres.url });
+  const secretFile = await createKubeSecret(engine, runDir, SECRET_NAME, { DATABASE_URL: postgres.url });
   cleanup.add(`secret ${SECRET_NAME}`, async () => {
     await engine.run(['secret', 'rm', SECRET_NAME], { timeoutMs: 30_000 });
+    await rm(secretFile, { force: true });
   });
   const manifests = playManifests(rendered);
 
@@ -370,6 +371,8 @@ async function main() {
           timeoutMs: 1_200_000,
         });
         timings.push(`build ${seconds.toFixed(0)} s`);
+        // Layers of builds over three days old (earlier sources) go; recent ones stay as the cache.
+        await theEngine.run(['image', 'prune', '--force', '--filter', 'until=72h'], { timeoutMs: 300_000 });
         const { size } = await imageConfig(theEngine, IMAGE_TAG);
         return `${IMAGE_TAG}, ${megabytes(size)} in all, in ${seconds.toFixed(0)} s`;
       },

@@ -32,8 +32,13 @@ export async function checkHardening(engine: Engine, container: string, expected
   const user = inspected.Config?.User ?? '';
   if (!/^1000(:1000)?$/.test(user)) problems.push(`user is "${user}", expected 1000:1000`);
   if (inspected.HostConfig?.ReadonlyRootfs !== true) problems.push('root filesystem is writable');
-  const effective = inspected.EffectiveCaps ?? [];
-  if (effective.length > 0) problems.push(`capabilities left: ${effective.join(', ')}`);
+  // podman reports the capabilities the process ends up with; docker only what was dropped.
+  if (inspected.EffectiveCaps !== undefined) {
+    const effective = inspected.EffectiveCaps ?? [];
+    if (effective.length > 0) problems.push(`capabilities left: ${effective.join(', ')}`);
+  } else if (!(inspected.HostConfig?.CapDrop ?? []).some((cap) => cap.toUpperCase() === 'ALL')) {
+    problems.push('capabilities are not all dropped');
+  }
   if (!(inspected.HostConfig?.SecurityOpt ?? []).some((option) => option.startsWith('no-new-privileges'))) {
     problems.push('no-new-privileges is not set');
   }
