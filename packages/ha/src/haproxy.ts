@@ -34,6 +34,7 @@ export interface ServerStat {
 
 export interface Haproxy {
   readonly url: string;
+  readonly pid: number;
   readonly logFile: string;
   serverStats(): Promise<ServerStat[]>;
   /** Waits until HAProxy reports server `name` with exactly `status` (e.g. UP, DOWN). */
@@ -42,6 +43,7 @@ export interface Haproxy {
 }
 
 const backendName = 'replicas';
+const failOpenBackend = 'replicas-failopen';
 
 /**
  * The load balancer stands in for the ALB: active /readyz checks every 300 ms (fall 1, rise 2), no retries
@@ -53,10 +55,18 @@ export function haproxyConfig(options: {
   statsSocket: string;
   backends: readonly Backend[];
 }): string {
-  const primaries = options.backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check`);
-  // Backups are only used when every primary is DOWN (option allbackups: all of them, round robin);
-  // they have no check, like the ALB's fail-open which routes to every registered target.
-  const failOpen = options.backends.map((b) => `  server ${b.name}-failopen 127.0.0.1:${b.port} backup`);
+  const servers = options.backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check`);
+  const backend = (name: string, checkPath: string) => [
+    `backend ${name}`,
+    '  balance roundrobin',
+    `  option httpchk GET ${checkPath}`,
+    '  http-check expect status 200',
+    '  http-reuse safe',
+    // No on-marked-down shutdown-sessions: a draining replica must finish the requests it already has.
+    '  default-server inter 300ms fall 1 rise 2',
+    ...servers,
+    '',
+  ];
   return [
     'global',
     '  maxconn 8000',
@@ -83,19 +93,12 @@ export function haproxyConfig(options: {
     'frontend drill',
     `  bind 127.0.0.1:${options.port}`,
     '  maxconn 8000',
+    // The ALB fails open when every target is unhealthy: then route to every replica still alive.
+    `  use_backend ${failOpenBackend} if { nbsrv(${backendName}) eq 0 }`,
     `  default_backend ${backendName}`,
     '',
-    `backend ${backendName}`,
-    '  balance roundrobin',
-    '  option httpchk GET /readyz',
-    '  http-check expect status 200',
-    '  http-reuse safe',
-    '  option allbackups',
-    // No on-marked-down shutdown-sessions: a draining replica must finish the requests it already has.
-    '  default-server inter 300ms fall 1 rise 2',
-    ...primaries,
-    ...failOpen,
-    '',
+    ...backend(backendName, '/readyz'),
+    ...backend(failOpenBackend, '/livez'),
   ].join('\n');
 }
 
@@ -166,6 +169,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   }
   return {
     url: `http://127.0.0.1:${options.port}`,
+    pid: child.pid as number,
     logFile,
     serverStats,
     waitForStatus(name, status, timeoutMs) {

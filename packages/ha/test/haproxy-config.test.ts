@@ -34,6 +34,8 @@ test('the load balancer keeps connections to the servers alive and listens on lo
 
 test('a replica marked down keeps its in-flight requests; all-down fails open like the ALB', (t) => {
   t.false(config.includes('shutdown-sessions'));
-  t.true(lines.includes('option allbackups'));
-  t.true(lines.includes('server r1-failopen 127.0.0.1:9001 backup'));
+  // When no replica passes /readyz, traffic goes to those still alive (/livez) instead of a 503 page.
+  t.true(lines.includes('use_backend replicas-failopen if { nbsrv(replicas) eq 0 }'));
+  t.true(lines.includes('default_backend replicas'));
+  t.true(lines.includes('option httpchk GET /livez'));
 });
