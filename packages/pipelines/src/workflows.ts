@@ -58,7 +58,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Parses one workflow; throws with the file name when it is not a mapping with `jobs`. */
 export function parseWorkflow(name: string, text: string): Workflow {
-  const doc: unknown = parse(text);
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (error) {
+    throw new Error(`${name}: invalid YAML: ${(error as Error).message}`);
+  }
   if (!isRecord(doc) || !isRecord(doc.jobs)) {
     throw new Error(`${name}: not a workflow (no \`jobs\` mapping)`);
   }
