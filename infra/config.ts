@@ -302,6 +302,8 @@ function readMinikube(reader: Reader): MinikubeStackConfig {
 export function parseStackConfig(read: ConfigReader, region: string | undefined): StackConfig {
   const reader = new Reader(read);
   const platform = reader.oneOf('platform', ['aws', 'minikube'] as const);
+  // Without a known platform the other keys mean nothing yet.
+  if (reader.problems.length > 0) throw new StackConfigError(reader.problems);
   const config = platform === 'minikube' ? readMinikube(reader) : readAws(reader, region);
   if (reader.problems.length > 0) throw new StackConfigError(reader.problems);
   return config;
