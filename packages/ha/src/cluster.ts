@@ -55,8 +55,16 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const replicas: Replica[] = [];
   let restarts = 0;
   // Last resort if the drill itself dies: no orphan service process keeps a port.
+  const lastResort: (() => void)[] = [];
   const killOrphans = () => {
-    for (const replica of replicas) if (replica.isRunning()) process.kill(replica.pid, 'SIGKILL');
+    for (const replica of replicas) {
+      try {
+        if (replica.isRunning()) process.kill(replica.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    for (const kill of lastResort) kill();
   };
   process.on('exit', killOrphans);
   const stop = async () => {
@@ -76,6 +84,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     options.log(`haproxy: ${binary.origin}; logs in ${workDir}`);
     const postgres = await startPostgresServer({ logFile: join(workDir, 'postgres.log') });
     teardown.push(() => postgres.destroy());
+    lastResort.push(() => postgres.killNow());
     await migrate(migrateEntry, postgres.url, join(workDir, 'migrate.log'));
     const ports = await Promise.all(Array.from({ length: options.replicaCount + 1 }, freeLoopbackPort));
     const lbPort = ports.pop() as number;
@@ -107,6 +116,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       backends: ports.map((port, i) => ({ name: names[i] as string, port })),
     });
     teardown.push(() => lb.stop());
+    lastResort.push(() => {
+      try {
+        process.kill(lb.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    });
     await Promise.all(names.map((name) => lb.waitForStatus(name, 'UP', 10_000)));
     return {
       workDir,

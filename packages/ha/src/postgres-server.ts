@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,8 @@ export interface PostgresServer {
   start(): Promise<void>;
   /** Stops it and deletes its data directory. */
   destroy(): Promise<void>;
+  /** Last resort when the drill itself is exiting: immediate shutdown signal, synchronously. */
+  killNow(): void;
 }
 
 export interface PostgresServerOptions {
@@ -68,6 +70,15 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     async destroy() {
       await stop().catch(() => undefined);
       await rm(baseDir, { recursive: true, force: true });
+    },
+    killNow() {
+      try {
+        // The postmaster's pid is the first line of postmaster.pid; SIGQUIT = immediate shutdown.
+        const pid = Number(readFileSync(join(baseDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+        if (pid > 0) process.kill(pid, 'SIGQUIT');
+      } catch {
+        // Not running.
+      }
     },
   };
 }
