@@ -50,7 +50,10 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     const ok = await request(`${url}/readyz`).then(
-      async (r) => (await r.body.dump(), r.statusCode === 200),
+      async (response) => {
+        await response.body.dump();
+        return response.statusCode === 200;
+      },
       () => false,
     );
     if (ok) break;
