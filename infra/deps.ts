@@ -1,7 +1,6 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
 import { parseStackConfig, type StackConfig } from './config.js';
+import { REPO_ROOT } from './paths.js';
 import { sourceTag } from './sourceTag.js';
 
 /** What the program takes from the world outside Pulumi; tests pass their own. */
@@ -12,8 +11,6 @@ export interface ProgramDeps {
   /** Tag for a fresh image build. */
   imageTag: () => string;
 }
-
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * Downloads AWS's published CA bundle at deploy time, so no certificate is committed and the

@@ -69,7 +69,7 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     clusterName: cluster.clusterName,
     region: config.region,
     provider: cluster.provider,
-    clusterReady: cluster.podIdentityReady,
+    clusterReady: cluster.ready,
     deregistrationDelaySeconds: shutdown.deregistrationDelaySeconds,
     deletionProtection: config.deletionProtection,
     tags,
@@ -99,7 +99,7 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
   const databaseAccess = new DatabaseAccess(prefix, {
     region: config.region,
     clusterName: cluster.clusterName,
-    clusterReady: cluster.podIdentityReady,
+    clusterReady: cluster.ready,
     provider: cluster.provider,
     namespace: namespace.name,
     databaseAddress: database.address,

@@ -30,8 +30,8 @@ export class Cluster extends pulumi.ComponentResource {
   readonly kubeconfig: pulumi.Output<string>;
   readonly nodeSecurityGroupId: pulumi.Output<string>;
   readonly provider: k8s.Provider;
-  /** Everything a workload's Pod Identity association needs to exist first. */
-  readonly podIdentityReady: pulumi.Resource[];
+  /** Control plane, nodes and Pod Identity agent: what any workload must wait for. */
+  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super('high-available-server:aws:Cluster', name, {}, opts);
@@ -39,7 +39,12 @@ export class Cluster extends pulumi.ComponentResource {
 
     // EBS encryption by default is a per-region account setting: every new volume (node root
     // volumes, any PVC) is encrypted even if a template forgets to ask.
-    new aws.ebs.EncryptionByDefault(`${name}-ebs-encryption`, { enabled: true }, parent);
+    // retainOnDelete: destroying one stack must not switch it off for the others in the region.
+    new aws.ebs.EncryptionByDefault(
+      `${name}-ebs-encryption`,
+      { enabled: true },
+      { parent: this, retainOnDelete: true },
+    );
 
     const secretsKey = new aws.kms.Key(
       `${name}-secrets`,
@@ -139,30 +144,10 @@ export class Cluster extends pulumi.ComponentResource {
       parent,
     );
 
-    new eks.ManagedNodeGroup(
-      `${name}-nodes`,
-      {
-        cluster,
-        nodeRole,
-        operatingSystem: eks.OperatingSystem.AL2023,
-        instanceTypes: [args.instanceType],
-        subnetIds: args.privateSubnetIds,
-        scalingConfig: { minSize: args.minSize, desiredSize: args.desiredSize, maxSize: args.maxSize },
-        launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
-        tags: args.tags,
-      },
-      { parent: this, dependsOn: nodePolicyAttachments },
-    );
-
-    const podIdentityAgent = new aws.eks.Addon(
-      `${name}-pod-identity-agent`,
-      { clusterName: args.clusterName, addonName: 'eks-pod-identity-agent', tags: args.tags },
-      { parent: this, dependsOn: [cluster] },
-    );
-
     // The VPC CNI as a managed add-on with its network policy agent on, so the chart's
     // NetworkPolicy is enforced (the self-managed default install does not enforce it).
-    new aws.eks.Addon(
+    // Installed before the nodes, so they start with it.
+    const vpcCni = new aws.eks.Addon(
       `${name}-vpc-cni`,
       {
         clusterName: args.clusterName,
@@ -175,10 +160,32 @@ export class Cluster extends pulumi.ComponentResource {
       { parent: this, dependsOn: [cluster] },
     );
 
+    const nodeGroup = new eks.ManagedNodeGroup(
+      `${name}-nodes`,
+      {
+        cluster,
+        nodeRole,
+        operatingSystem: eks.OperatingSystem.AL2023,
+        instanceTypes: [args.instanceType],
+        subnetIds: args.privateSubnetIds,
+        scalingConfig: { minSize: args.minSize, desiredSize: args.desiredSize, maxSize: args.maxSize },
+        launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: [...nodePolicyAttachments, vpcCni] },
+    );
+
+    const podIdentityAgent = new aws.eks.Addon(
+      `${name}-pod-identity-agent`,
+      { clusterName: args.clusterName, addonName: 'eks-pod-identity-agent', tags: args.tags },
+      // A DaemonSet: it only turns ACTIVE once there are nodes to run on.
+      { parent: this, dependsOn: [nodeGroup] },
+    );
+
     this.clusterName = pulumi.output(args.clusterName);
     this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
     this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;
-    this.podIdentityReady = [cluster, podIdentityAgent];
+    this.ready = [cluster, nodeGroup, podIdentityAgent];
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, parent);
     this.registerOutputs({ clusterName: this.clusterName, nodeSecurityGroupId: this.nodeSecurityGroupId });
   }

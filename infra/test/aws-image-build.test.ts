@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import test from 'ava';
-import { REPO_ROOT } from '../deps.js';
+import { REPO_ROOT } from '../paths.js';
 import { MOCK_DIGEST } from './support/mocks.js';
 import { named, single, TEST_IMAGE_TAG } from './support/runStack.js';
 import { stackRun } from './support/stackRuns.js';

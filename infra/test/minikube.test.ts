@@ -1,5 +1,5 @@
 import test from 'ava';
-import { REPO_ROOT } from '../deps.js';
+import { REPO_ROOT } from '../paths.js';
 import { named, ofType, single, TEST_IMAGE_TAG } from './support/runStack.js';
 import { stackRun } from './support/stackRuns.js';
 

@@ -1,5 +1,5 @@
 import type { ProgramDeps } from '../../deps.js';
-import { REPO_ROOT } from '../../deps.js';
+import { REPO_ROOT } from '../../paths.js';
 import { createMocks, type Registration } from './mocks.js';
 import { type StackName, stackFileConfig } from './stackConfig.js';
 

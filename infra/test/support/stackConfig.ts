@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '../../deps.js';
+import { REPO_ROOT } from '../../paths.js';
 
 export type StackName = 'dev' | 'prod' | 'minikube';
 

@@ -14,7 +14,7 @@ import {
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../../deps.js';
+import { REPO_ROOT } from '../../paths.js';
 import type { StackRun } from './runStack.js';
 import type { StackName } from './stackConfig.js';
 
