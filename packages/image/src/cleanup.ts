@@ -8,7 +8,12 @@ export class Cleanup {
 
   constructor(private readonly log: (line: string) => void) {}
 
+  /** Registers an undo step; once cleanup has run (a signal), undoes the new resource at once. */
   add(name: string, run: () => Promise<void>) {
+    if (this.#ran) {
+      void run().catch((error: Error) => this.log(`cleanup of ${name} failed: ${error.message}`));
+      return;
+    }
     this.#steps.push({ name, run });
   }
 
@@ -24,13 +29,20 @@ export class Cleanup {
     }
   }
 
-  /** On SIGINT/SIGTERM/SIGHUP: clean up, then exit with the signal's conventional code. */
-  installSignalHandlers() {
+  /**
+   * On SIGINT/SIGTERM/SIGHUP: stop the commands in flight first (`beforeCleanup`), so none of
+   * them creates something after the undo steps ran, then clean up and exit with the signal's
+   * conventional code.
+   */
+  installSignalHandlers(beforeCleanup: () => Promise<void>) {
     const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
     for (const [signal, code] of Object.entries(codes)) {
       process.once(signal, () => {
-        this.log(`${signal}: cleaning up`);
-        void this.runAll().finally(() => process.exit(code));
+        this.log(`${signal}: stopping commands in flight, cleaning up`);
+        void beforeCleanup()
+          .catch(() => {})
+          .then(() => this.runAll())
+          .finally(() => process.exit(code));
       });
     }
   }

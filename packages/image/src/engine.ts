@@ -105,7 +105,10 @@ export async function getEngine({ cacheDir, log, prefer }: EngineOptions): Promi
   return engine;
 }
 
-/** Removes what a crashed earlier run may have left in this project's own podman storage. */
+/**
+ * Removes what a crashed or interrupted run left in this project's own podman storage (nothing
+ * else uses it, and the run lock keeps a second run out).
+ */
 export async function removeLeftovers(engine: Engine, namePrefix: string) {
   if (engine.kind !== 'podman') return;
   const pods = await engine.run(['pod', 'ps', '-q', '--filter', `name=${namePrefix}`]);
@@ -115,6 +118,12 @@ export async function removeLeftovers(engine: Engine, namePrefix: string) {
   const containers = await engine.run(['ps', '-aq', '--filter', `name=${namePrefix}`]);
   for (const id of containers.stdout.split('\n').filter(Boolean)) {
     await engine.run(['rm', '-f', '-t', '0', id], { timeoutMs: 60_000 });
+  }
+  // Working containers of an interrupted `podman build` (buildah's, listed only with --external).
+  const external = await engine.run(['ps', '-a', '--external', '--format', '{{.ID}} {{.Status}}']);
+  for (const line of external.stdout.split('\n')) {
+    const [id, status] = line.trim().split(/\s+/);
+    if (id && status === 'Storage') await engine.run(['rm', '-f', id], { timeoutMs: 60_000 });
   }
   await engine.run(['image', 'unmount', '--all'], { timeoutMs: 60_000 });
 }

@@ -37,6 +37,7 @@ import {
 } from './kube-play.js';
 import { projectPaths } from './paths.js';
 import { freePort, startThrowawayPostgres, type ThrowawayPostgres } from './postgres.js';
+import { stopChildren } from './proc.js';
 import { Report } from './report.js';
 
 const IMAGE_TAG = 'localhost/high-available-server:image-test';
@@ -313,7 +314,7 @@ async function main() {
   const log = (line: string) => print(`  · ${line}`);
   const report = new Report(print);
   const cleanup = new Cleanup(log);
-  cleanup.installSignalHandlers();
+  cleanup.installSignalHandlers(() => stopChildren(10_000));
 
   const runDir = join(paths.cacheDir, 'run');
   const logDir = join(paths.cacheDir, 'logs');
@@ -325,10 +326,12 @@ async function main() {
 
   const budget = setTimeout(() => {
     print(`FAIL time budget: test:image still running after ${TIME_BUDGET_S} s; cleaning up`);
-    void cleanup.runAll().finally(() => {
-      print(report.summary().replace(/(\d+) failed$/, (_, n) => `${Number(n) + 1} failed`));
-      process.exit(1);
-    });
+    void stopChildren(10_000)
+      .then(() => cleanup.runAll())
+      .finally(() => {
+        print(report.summary().replace(/(\d+) failed$/, (_, n) => `${Number(n) + 1} failed`));
+        process.exit(1);
+      });
   }, TIME_BUDGET_S * 1000);
   budget.unref();
 
@@ -337,8 +340,11 @@ async function main() {
     let engine: Engine | undefined;
     await report.check('container engine available', async () => {
       const prefer = process.env.IMAGE_TEST_ENGINE as EngineKind | undefined;
-      engine = await getEngine({ cacheDir: paths.cacheDir, log, prefer });
-      await removeLeftovers(engine, RELEASE);
+      const found = await getEngine({ cacheDir: paths.cacheDir, log, prefer });
+      engine = found;
+      await removeLeftovers(found, RELEASE);
+      // Registered first, so it runs last: sweeps whatever an interrupted command still made.
+      cleanup.add('leftover sweep', () => removeLeftovers(found, RELEASE));
       return engine.kind;
     });
     if (!engine) return;

@@ -87,3 +87,30 @@ export async function hasCommand(cmd: string) {
   const result = await runCommand('sh', ['-c', `command -v ${cmd}`]);
   return result.code === 0;
 }
+
+/**
+ * Sends SIGTERM to this process's direct children (engine CLIs, PostgreSQL) and waits up to
+ * `graceMs` for them to go: found by parent pid, never by name.
+ */
+export async function stopChildren(graceMs: number) {
+  const listed = await runCommand('pgrep', ['-P', String(process.pid)]);
+  const pids = listed.stdout
+    .split('\n')
+    .map(Number)
+    .filter((pid) => pid > 0);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {}
+  }
+  const deadline = Date.now() + graceMs;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+}
