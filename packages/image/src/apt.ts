@@ -1,5 +1,5 @@
 import { access, constants } from 'node:fs/promises';
-import { hasCommand, mustRun } from './proc.js';
+import { hasCommand, mustRun, runCommand } from './proc.js';
 
 export interface Requirement {
   /** A command that proves the package is there (on PATH, or an absolute path tested with -x). */
@@ -33,7 +33,10 @@ export async function ensureAptPackages(requirements: readonly Requirement[], lo
   }
   log(`installing ${names.join(' ')} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await mustRun('apt-get', ['update', '-qq'], { env, timeoutMs: 300_000 });
+  // A third-party list that fails to refresh should not stop Debian's own packages installing:
+  // the install below fails loudly if what it needs is really missing.
+  const update = await runCommand('apt-get', ['update', '-qq'], { env, timeoutMs: 300_000 });
+  if (update.code !== 0) log(`apt-get update exited ${update.code}; trying the install anyway`);
   // Waits for a concurrent apt/dpkg run instead of failing on its lock.
   await mustRun('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '-qq', ...names], {
     env,
