@@ -30,9 +30,9 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
   const network = new Network(prefix, { cidrBlock: config.vpcCidr, natGateways: config.natGateways, tags });
 
   const image = new ServiceImage(prefix, {
-    repoRoot: deps.repoRoot,
-    tag: deps.imageTag(),
-    ...(config.image ? { prebuiltImage: config.image } : {}),
+    source: config.image
+      ? { prebuilt: config.image }
+      : { build: { repoRoot: deps.repoRoot, tag: deps.imageTag() } },
     forceDelete: !config.deletionProtection,
     tags,
   });

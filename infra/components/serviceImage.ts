@@ -5,14 +5,12 @@ import * as pulumi from '@pulumi/pulumi';
 import { parseImageReference } from '../imageReference.js';
 
 export interface ServiceImageArgs {
-  repoRoot: string;
-  /** Tag for a build; unique per source content because tags are immutable. */
-  tag: string;
   /**
-   * An image reference pinned by digest (stack config `image`). When set nothing is built: CI
-   * builds once, and every later stack deploys exactly that digest.
+   * Either an image reference pinned by digest (stack config `image`: CI builds once and every
+   * later stack deploys exactly that digest), or a build of packages/service/Dockerfile with the
+   * repo root as context, tagged uniquely per source content (tags are immutable).
    */
-  prebuiltImage?: string;
+  source: { prebuilt: string } | { build: { repoRoot: string; tag: string } };
   /** Let `pulumi destroy` delete a repository that still holds images (dev only). */
   forceDelete: boolean;
   tags: Record<string, string>;
@@ -58,11 +56,12 @@ export class ServiceImage extends pulumi.ComponentResource {
     );
     this.repositoryUrl = repository.repositoryUrl;
 
-    if (args.prebuiltImage) {
-      const prebuilt = parseImageReference(args.prebuiltImage);
+    if ('prebuilt' in args.source) {
+      const prebuilt = parseImageReference(args.source.prebuilt);
       this.imageRepository = pulumi.output(prebuilt.repository);
       this.digest = pulumi.output(prebuilt.digest);
     } else {
+      const { repoRoot, tag } = args.source.build;
       const auth = aws.ecr.getAuthorizationTokenOutput(
         { registryId: repository.registryId },
         { parent: this },
@@ -70,10 +69,10 @@ export class ServiceImage extends pulumi.ComponentResource {
       const image = new dockerBuild.Image(
         name,
         {
-          context: { location: args.repoRoot },
-          dockerfile: { location: join(args.repoRoot, 'packages/service/Dockerfile') },
+          context: { location: repoRoot },
+          dockerfile: { location: join(repoRoot, 'packages/service/Dockerfile') },
           platforms: [dockerBuild.Platform.Linux_amd64],
-          tags: [pulumi.interpolate`${repository.repositoryUrl}:${args.tag}`],
+          tags: [pulumi.interpolate`${repository.repositoryUrl}:${tag}`],
           push: true,
           // A preview need not spend minutes building; `up` builds and pushes.
           buildOnPreview: false,
