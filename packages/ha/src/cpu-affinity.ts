@@ -44,7 +44,7 @@ export async function splitCores(
   }
   return {
     applied: true,
-    description: `replicas on core ${serverCores}, load generator and HAProxy on core ${clientCores} (taskset)`,
+    description: `replicas and PostgreSQL on core ${serverCores}, load generator and HAProxy on core ${clientCores} (taskset)`,
     async restore() {
       for (const pid of [...serverPids, ...clientPids]) await pin(pid, all).catch(() => undefined);
     },

@@ -10,6 +10,8 @@ export interface Sample {
   readonly kind: 'put' | 'get';
   /** performance.now() when the request was due (open loop: latency counts from here). */
   readonly scheduledAt: number;
+  /** How late the client sent it (its own event loop lag): large values mean the client, not the server, is the bottleneck. */
+  readonly sendLagMs: number;
   readonly endedAt: number;
   readonly latencyMs: number;
   /** HTTP status, 0 when there was no answer (timeout, connection error). */
@@ -84,6 +86,7 @@ type RequestOptions = Omit<LoadOptions, 'rps' | 'durationMs' | 'onSample'>;
 
 /** One request of the mix (a PUT of a new user, or a GET of an acknowledged one), checked. */
 async function oneRequest(options: RequestOptions, scheduledAt: number): Promise<Sample> {
+  const sendLagMs = performance.now() - scheduledAt;
   const acknowledgedUser = options.acknowledged.pick(Math.random);
   const kind = acknowledgedUser && Math.random() >= options.writeRatio ? 'get' : 'put';
   const user = kind === 'get' && acknowledgedUser ? acknowledgedUser : options.users.next();
@@ -93,7 +96,7 @@ async function oneRequest(options: RequestOptions, scheduledAt: number): Promise
     detail: `${kind.toUpperCase()} no answer: ${error instanceof Error ? `${error.name} ${error.message}` : String(error)}`,
   }));
   const endedAt = performance.now();
-  return { kind, scheduledAt, endedAt, latencyMs: endedAt - scheduledAt, ...result };
+  return { kind, scheduledAt, sendLagMs, endedAt, latencyMs: endedAt - scheduledAt, ...result };
 }
 
 /**

