@@ -13,6 +13,7 @@ import { checkImageConfig, imageConfig } from './checks/image-config.js';
 import { inspectContents, listImageFiles, megabytes } from './checks/image-contents.js';
 import { runMigrate } from './checks/migrate.js';
 import { playAndTrack, waitForSuccess, writeHelmTestPod } from './checks/pod.js';
+import { checkWritablePaths } from './checks/writable-paths.js';
 import { Cleanup } from './cleanup.js';
 import {
   assertJsonLogLines,
@@ -177,6 +178,9 @@ async function runImageChecks(ctx: Context) {
   await report.check('container: hardening applied as the chart asks (inspected)', () =>
     checkHardening(engine, name, { ...(memory ? { memoryBytes: memory } : {}), env: serverEnv }),
   );
+  await report.check('container: only /tmp is writable (probed from inside, as its user)', () =>
+    checkWritablePaths(engine, name),
+  );
   await report.check('container: API round trip (PUT 204, GET greeting) against PostgreSQL', async () =>
     apiRoundTrip(baseUrl, USERNAME),
   );
@@ -253,7 +257,13 @@ async function runPodChecks(ctx: Context, podPort: number) {
       const logs = await containerLogs(engine, serverName);
       ctx.log(`pod logs:\n${[...logs.stdout, ...logs.stderr].slice(-20).join('\n')}`);
     }
-    for (const name of ['pod: hardening', 'pod: API round trip', 'pod: helm test pod', 'pod: SIGTERM']) {
+    for (const name of [
+      'pod: hardening',
+      'pod: writable paths',
+      'pod: API round trip',
+      'pod: helm test pod',
+      'pod: SIGTERM',
+    ]) {
       report.skipped(name, 'the pod never became ready');
     }
     return;
@@ -267,6 +277,9 @@ async function runPodChecks(ctx: Context, podPort: number) {
         ...(memory ? { memoryBytes: memory } : {}),
         env: { ...chartEnv(rendered), DATABASE_URL: postgres.url },
       }),
+  );
+  await report.check('pod: only /tmp (the emptyDir) is writable (probed from inside, as its user)', () =>
+    checkWritablePaths(engine, serverName),
   );
   await report.check('pod: API round trip (PUT 204, GET greeting)', () =>
     apiRoundTrip(baseUrl, `${USERNAME}pod`),
