@@ -1,5 +1,6 @@
 import { sleep } from '../child-process.js';
 import { splitCores } from '../cpu-affinity.js';
+import { limitCpu } from '../cpu-quota.js';
 import { loadDispatcher, measureCapacity, type Sample } from '../load-generator.js';
 import { percentile, summarize, topDetails } from '../stats.js';
 import {
@@ -14,6 +15,8 @@ import {
 
 const overloadFactor = 3;
 const overloadMs = 10_000;
+/** CPUs the three replicas share during this scenario (capacity probe and overload). */
+const replicaCpuLimit = 0.5;
 const rssLimitBytes = 150 * 1024 * 1024;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
@@ -62,10 +65,16 @@ export const overload: Scenario = {
 
     const baselineLoad = steadyLoad(context, acknowledged, { durationMs: 3000 });
     const before = await baselineLoad.finished;
-    // The whole server side (replicas and PostgreSQL) on one core, the client and the LB on the other.
+    // The whole server side (replicas and PostgreSQL) on one core, the client and the LB on the other,
+    // and the replicas limited to half a CPU like pods with a CPU limit: a single-process client can
+    // then offer three times what they sustain.
     const split = await splitCores(
       [...cluster.replicas.map((r) => r.pid), ...(await cluster.postgres.pids())],
       [process.pid, cluster.lb.pid],
+    );
+    const quota = await limitCpu(
+      cluster.replicas.map((r) => r.pid),
+      replicaCpuLimit,
     );
     let probe: Sample[] = [];
     let during: Sample[] = [];
@@ -90,6 +99,7 @@ export const overload: Scenario = {
       }
     } finally {
       await overloadDispatcher.close();
+      await quota.release();
       await split.restore();
     }
     await sleep(2000);
@@ -124,7 +134,7 @@ export const overload: Scenario = {
       title: this.title,
       rows: [
         phaseRow(`before (${context.rps}/s)`, before, { failed: beforeFailures.length }),
-        phaseRow(`capacity probe (closed loop, ${split.applied ? 'split cores' : 'shared cores'})`, probe, {
+        phaseRow(`capacity probe (closed loop${quota.applied ? `, ${replicaCpuLimit} CPU` : ''})`, probe, {
           failed: probe.filter((s) => s.outcome === 'failed').length,
         }),
         phaseRow(`overload (${offered}/s offered)`, during, {
