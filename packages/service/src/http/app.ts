@@ -11,7 +11,6 @@ import { helloHandlers } from './hello.js';
 import { createHttpMetrics, metricsHandler } from './metrics.js';
 import { observe } from './observe.js';
 import { openApi } from './openapi.js';
-import { overloadGuard } from './overload-guard.js';
 import { problemResponses } from './problem.js';
 import { createRouteTable } from './routes.js';
 
@@ -56,7 +55,6 @@ export function createApp(dependencies: AppDependencies): Koa<AppState> {
   app.on('error', (error: unknown) => logger.error({ err: error }, 'unhandled error in response'));
   app.use(observe({ routes, metrics: createHttpMetrics(registry), logger, readiness }));
   app.use(problemResponses(logger));
-  app.use(overloadGuard(maxInFlight));
-  app.use(dispatch());
+  app.use(dispatch(maxInFlight));
   return app;
 }
