@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { cliArgs } from './cli-args.js';
 import { type DrillSession, openDrillSession } from './drill-session.js';
 import { renderScenario, type ScenarioReport } from './report.js';
 import { scenarios } from './scenarios/index.js';
@@ -9,7 +10,7 @@ import { scenarios } from './scenarios/index.js';
  * `--only <id>[,<id>]` runs some of them (rolling-restart, crash, database-outage, overload).
  */
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const { values } = parseArgs({ args: cliArgs(), options: { only: { type: 'string' } } });
   const wanted = values.only?.split(',');
   const selected = scenarios.filter((scenario) => !wanted || wanted.includes(scenario.id));
   if (selected.length === 0) {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AcknowledgedWrites } from './acknowledged-writes.js';
+import { cliArgs } from './cli-args.js';
 import { loadDispatcher, runLoad, type Sample } from './load-generator.js';
 import { table } from './report.js';
 import { summarize, topDetails } from './stats.js';
@@ -15,6 +16,7 @@ const usage =
  */
 async function main(): Promise<number> {
   const { values } = parseArgs({
+    args: cliArgs(),
     options: {
       url: { type: 'string' },
       rps: { type: 'string' },

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
+import { cliArgs } from './cli-args.js';
 import { acceptableGreetings, UserFactory } from './users.js';
 
 /**
@@ -8,6 +9,7 @@ import { acceptableGreetings, UserFactory } from './users.js';
  */
 async function main(): Promise<number> {
   const { values } = parseArgs({
+    args: cliArgs(),
     options: { url: { type: 'string' }, timeout: { type: 'string', default: '10000' } },
   });
   if (!values.url) {
