@@ -1,7 +1,6 @@
 // public user → CloudFront (+WAF) → API Gateway → VPC Link → internal ALB → pods (EKS) → RDS,
 // all inside a private VPC. minikube runs the same chart against an in-cluster PostgreSQL.
 import { join } from 'node:path';
-import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { App, RELEASE_NAME } from './components/app.js';
 import { AppNamespace } from './components/appNamespace.js';
@@ -11,6 +10,7 @@ import { DATABASE_SECRET_KEY, DATABASE_SECRET_NAME, DatabaseAccess } from './com
 import { Edge } from './components/edge.js';
 import { InClusterDatabase } from './components/inClusterDatabase.js';
 import { LoadBalancer } from './components/loadBalancer.js';
+import { MinikubeCluster } from './components/minikubeCluster.js';
 import { MinikubeImage } from './components/minikubeImage.js';
 import { Network } from './components/network.js';
 import { ServiceImage } from './components/serviceImage.js';
@@ -141,7 +141,8 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
 }
 
 function minikubeStack(config: MinikubeStackConfig, deps: ProgramDeps) {
-  const provider = new k8s.Provider('minikube', { context: config.kubeContext });
+  const cluster = new MinikubeCluster('minikube', { context: config.kubeContext });
+  const provider = cluster.provider;
   const shutdown = shutdownTimings();
 
   const namespace = new AppNamespace(APP_NAMESPACE, { name: APP_NAMESPACE, provider, readinessGates: false });
@@ -176,7 +177,7 @@ function minikubeStack(config: MinikubeStackConfig, deps: ProgramDeps) {
   });
 
   return {
-    clusterName: config.kubeContext,
+    clusterName: cluster.clusterName,
     namespace: APP_NAMESPACE,
     localUrl: `kubectl -n ${APP_NAMESPACE} port-forward svc/${RELEASE_NAME}-high-available-server 8080:80  # then http://127.0.0.1:8080`,
   };

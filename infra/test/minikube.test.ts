@@ -74,3 +74,19 @@ test('the same chart deploys with values-minikube.yaml and no target group bindi
   t.is(namespace['pod-security.kubernetes.io/enforce'], 'restricted');
   t.is(namespace['elbv2.k8s.aws/pod-readiness-gate-inject'], undefined);
 });
+
+test('index.ts only wires components on minikube too', (t) => {
+  const topLevel = run.resources.filter((r) => r.parent === undefined && r.type !== 'pulumi:pulumi:Stack');
+  t.deepEqual(topLevel.map((r) => r.type).sort(), [
+    'high-available-server:k8s:App',
+    'high-available-server:k8s:AppNamespace',
+    'high-available-server:minikube:Cluster',
+    'high-available-server:minikube:Database',
+    'high-available-server:minikube:Image',
+  ]);
+  t.true(
+    named(run, 'kubernetes:helm.sh/v3:Release', 'hello').dependsOn?.includes(
+      'kubernetes:apps/v1:StatefulSet::postgres-postgres',
+    ),
+  );
+});

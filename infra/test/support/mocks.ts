@@ -12,6 +12,10 @@ export interface Registration {
   /** Provider reference (`<urn>::<id>`) when the resource was given an explicit provider. */
   provider?: string;
   custom: boolean;
+  /** `<type>::<name>` of the parent (filled in by runStack from the resource options). */
+  parent?: string;
+  /** `<type>::<name>` of each explicit dependsOn. */
+  dependsOn?: string[];
 }
 
 export const ACCOUNT = '123456789012';

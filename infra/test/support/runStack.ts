@@ -41,7 +41,23 @@ export async function runStack(stack: StackName, overrides: Record<string, strin
     imageTag: () => TEST_IMAGE_TAG,
   };
   const { default: program } = await import('../../index.js');
-  const exported = await program(deps);
+  // Run inside a root stack resource (as `pulumi up` does), so a stack transformation sees every
+  // resource's options: parent and dependsOn are not part of what the mocks receive.
+  const options = new Map<string, { parent?: string; dependsOn: string[] }>();
+  let exported: Awaited<ReturnType<typeof program>> | undefined;
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation(({ type, name, opts }) => {
+      // A resource reference rehydrated from a component's inputs is not a new resource.
+      if (opts.urn) return undefined;
+      const dependsOn = [opts.dependsOn ?? []].flat().map(resourceName);
+      const parent = opts.parent ? resourceName(opts.parent) : undefined;
+      options.set(`${type}::${name}`, { ...(parent ? { parent } : {}), dependsOn });
+      return undefined;
+    });
+    exported = await program(deps);
+    return exported;
+  });
+  if (!exported) throw new Error('the program returned no stack outputs');
 
   const outputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
@@ -57,9 +73,17 @@ export async function runStack(stack: StackName, overrides: Record<string, strin
     throw new Error('@pulumi/pulumi no longer exports runtime.waitForRPCs: update test/support/runStack.ts');
   }
   await runtime.waitForRPCs();
-  for (const resource of resources)
+  for (const resource of resources) {
+    Object.assign(resource, options.get(`${resource.type}::${resource.name}`));
     resource.inputs = (await settle(resource.inputs)) as Record<string, unknown>;
+  }
   return { stack, resources, outputs, secretOutputs, caBundleRequests };
+}
+
+/** `<type>::<name>` of a resource given in resource options. */
+function resourceName(resource: unknown): string {
+  const internal = resource as { __pulumiType?: string; __name?: string };
+  return internal.__name ? `${internal.__pulumiType}::${internal.__name}` : '[not a resource]';
 }
 
 const SECRET_KEY = '4dabf18193072939515e22adb298388d';
