@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,8 @@ async function migrate(entry: string, databaseUrl: string, logFile: string): Pro
     env: { ...process.env, DATABASE_URL: databaseUrl, STORE: 'postgres' },
     stdio: ['ignore', out, out],
   });
+  // The child has its own copy of the descriptor.
+  closeSync(out);
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   const exit = await exitOf(child);
   clearTimeout(timer);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -80,12 +80,16 @@ export function haproxyConfig(options: {
     // Only abnormal requests (errors, aborts) are logged: the diagnostics, without a line per request.
     '  option dontlog-normal',
     '  timeout connect 1s',
-    '  timeout client 30s',
+    // Client-side idle timeout of the ALB (60 s), longer than the load generator's own (4 s): the client
+    // always closes an idle connection first, so it never sends on one the LB is closing.
+    '  timeout client 60s',
     '  timeout server 5s',
     '  timeout http-request 10s',
-    '  timeout http-keep-alive 10s',
+    '  timeout http-keep-alive 60s',
     '  timeout queue 5s',
-    '  timeout check 2s',
+    // The ALB's default health check timeout: a replica slowed down by a CPU burst (a neighbour starting)
+    // is not pulled out; a refused connection or a 503 still marks it DOWN at once.
+    '  timeout check 5s',
     '  retries 0',
     '  no option redispatch',
     '  option http-keep-alive',
@@ -146,6 +150,8 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
     env: { ...process.env, ...options.binary.env },
     stdio: ['ignore', log, log],
   });
+  // The child has its own copy of the descriptor.
+  closeSync(log);
   const exited = exitOf(child);
   let gone = false;
   void exited.then(() => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
 import { exitOf, type ProcessExit, stopProcess, waitUntil } from './child-process.js';
@@ -42,6 +42,8 @@ export function startReplica(options: ReplicaOptions): Replica {
     env: { ...process.env, ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
     stdio: ['ignore', log, log],
   });
+  // The child has its own copy of the descriptor.
+  closeSync(log);
   if (child.pid === undefined) throw new Error(`could not spawn ${options.entry}`);
   const pid = child.pid;
   const exited = exitOf(child);
