@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import test from 'ava';
+import { REPO_ROOT } from '../paths.js';
 import { shutdownTimings } from '../shutdown.js';
 import { named, ofType, single } from './support/runStack.js';
 import { stackRun } from './support/stackRuns.js';
