@@ -113,7 +113,7 @@ test('the controller may (de)register targets of our target group only', (t) => 
 
 test('the chart binds its pods to the Pulumi-owned target group, with no Ingress', (t) => {
   t.like(app, {
-    chart: `${process.cwd().replace(/\/infra$/, '')}/packages/chart`,
+    chart: join(REPO_ROOT, 'packages/chart'),
     namespace: 'hello',
     atomic: true,
   });
