@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { createMemoryRepository } from './memory.js';
 import type { AppliedMigration } from './migrations.js';
-import { migratePglite, openPglite, openPgliteRepository } from './pglite.js';
 import {
   createPostgresPool,
   DEFAULT_POSTGRES_TUNING,
@@ -17,6 +16,10 @@ export interface StoreConfig {
   readonly databaseUrl: string | undefined;
   readonly pgliteDir: string;
 }
+
+// PGlite (a WebAssembly PostgreSQL) is loaded only when chosen: importing it costs start-up time and
+// memory that the memory and postgres stores (every cluster install) never need.
+const loadPglite = () => import('./pglite.js');
 
 function requireDatabaseUrl(config: StoreConfig): string {
   if (!config.databaseUrl) throw new Error('STORE=postgres needs DATABASE_URL');
@@ -37,8 +40,10 @@ export async function openStore(
     case 'memory':
       logger.info({ store: 'memory' }, 'using in-memory store (not shared, lost on restart)');
       return createMemoryRepository();
-    case 'pglite':
+    case 'pglite': {
+      const { openPgliteRepository } = await loadPglite();
       return openPgliteRepository(config.pgliteDir, logger);
+    }
     case 'postgres':
       return openPostgresRepository(
         requireDatabaseUrl(config),
@@ -58,6 +63,7 @@ export async function migrateStore(
     case 'memory':
       return [];
     case 'pglite': {
+      const { migratePglite, openPglite } = await loadPglite();
       const db = await openPglite(config.pgliteDir);
       try {
         return await migratePglite(db, logger);
