@@ -169,7 +169,11 @@ function minikubeStack(config: MinikubeStackConfig, deps: ProgramDeps) {
     valuesFile: 'values-minikube.yaml',
     namespace: namespace.name,
     provider,
-    image: 'digest' in image ? image : { repository: image.repository, tag: image.tag },
+    // A pinned image comes from a registry; a locally built one only exists inside minikube.
+    image:
+      'digest' in image
+        ? { ...image, pullPolicy: 'IfNotPresent' }
+        : { repository: image.repository, tag: image.tag },
     replicas: config.replicas,
     database: { secretName: database.secretName, secretKey: DATABASE_SECRET_KEY },
     shutdown,

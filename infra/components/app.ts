@@ -10,6 +10,8 @@ export interface AppImage {
   /** Deploy by digest when known (AWS); minikube's locally built image only has a tag. */
   digest?: pulumi.Input<string>;
   tag?: pulumi.Input<string>;
+  /** Overrides the values file's pull policy (minikube's is Never, for locally built images). */
+  pullPolicy?: 'IfNotPresent' | 'Never' | 'Always';
 }
 
 export interface AppArgs {
@@ -47,6 +49,7 @@ export class App extends pulumi.ComponentResource {
         repository: args.image.repository,
         ...(args.image.digest ? { digest: args.image.digest } : {}),
         ...(args.image.tag ? { tag: args.image.tag } : {}),
+        ...(args.image.pullPolicy ? { pullPolicy: args.image.pullPolicy } : {}),
       },
       replicaCount: args.replicas,
       store: 'postgres',
