@@ -19,7 +19,14 @@ function filesUnder(dir: string): string[] {
 export function sourceTag(repoRoot: string): string {
   const inputs = [
     ...filesUnder(join(repoRoot, 'packages/service')),
-    ...['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml'].map((file) => join(repoRoot, file)),
+    ...[
+      'package.json',
+      'pnpm-lock.yaml',
+      'pnpm-workspace.yaml',
+      '.npmrc',
+      'tsconfig.base.json',
+      '.dockerignore',
+    ].map((file) => join(repoRoot, file)),
   ].filter((path) => statSync(path, { throwIfNoEntry: false })?.isFile());
   const hash = createHash('sha256');
   for (const path of inputs.sort()) {
