@@ -30,7 +30,7 @@ const job = JSON.parse(process.argv[2] as string) as ClientJob;
 const dispatcher = new Agent({
   connections: Math.max(job.concurrency, 64),
   pipelining: 1,
-  keepAliveTimeout: 30_000,
+  keepAliveTimeout: 4_000,
 });
 const users = new UserFactory('bench');
 
