@@ -41,10 +41,11 @@ function watchRss(context: ScenarioContext): { stop(): Promise<number> } {
 }
 
 /**
- * About 3x the measured capacity for 10 s. The replicas and PostgreSQL get one half of the cores and the
- * load generator and HAProxy the other (taskset, for this scenario only), so the server side is the
- * bottleneck and the client can really offer 3x what it sustains. Capacity is measured inside the drill just before, under
- * that split, by a short closed loop (64 clients back to back for 3 s).
+ * About 3x the measured capacity for 10 s. For this scenario only, the replicas and PostgreSQL get one half
+ * of the cores and the load generator and HAProxy the other (taskset), and the replicas share 0.5 CPU
+ * (cgroup), so the server side is the bottleneck and one client process can really offer 3x what it
+ * sustains. Capacity is measured just before, under those limits, by a short closed loop (64 clients back
+ * to back for 3 s). The client's own send lag is measured too: an overload it could not offer fails.
  */
 export const overload: Scenario = {
   id: 'overload',
@@ -86,7 +87,7 @@ export const overload: Scenario = {
       probe = await measureCapacity({ ...request, concurrency: 64, durationMs: 3000 });
       offered = Math.round(summarize(probe).rps * overloadFactor);
       context.log(
-        `  ${split.description}; capacity ${summarize(probe).rps.toFixed(0)} req/s, offering ${offered}`,
+        `  ${split.description}; ${quota.description}; capacity ${summarize(probe).rps.toFixed(0)} req/s, offering ${offered}`,
       );
       const rss = watchRss(context);
       try {
