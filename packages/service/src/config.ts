@@ -10,6 +10,8 @@ export interface Config {
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
   maxInFlight: number;
+  /** Shed load while the event loop's p99 delay exceeds this; 0 turns event-loop shedding off. */
+  maxEventLoopDelayMs: number;
 }
 
 /** Thrown with one line per bad variable; `main` prints the message and exits 1. */
@@ -55,7 +57,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: 'info' }),
       SHUTDOWN_DELAY_MS: milliseconds({ default: 0 }),
       SHUTDOWN_TIMEOUT_MS: milliseconds({ default: 10_000 }),
-      MAX_IN_FLIGHT: positiveCount({ default: 512 }),
+      MAX_IN_FLIGHT: positiveCount({ default: 256 }),
+      MAX_EVENT_LOOP_DELAY_MS: milliseconds({ default: 200 }),
     },
     {
       reporter: ({ errors }) => {
@@ -75,6 +78,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownDelayMs: cleaned.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: cleaned.SHUTDOWN_TIMEOUT_MS,
     maxInFlight: cleaned.MAX_IN_FLIGHT,
+    maxEventLoopDelayMs: cleaned.MAX_EVENT_LOOP_DELAY_MS,
   };
 }
 

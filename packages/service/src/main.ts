@@ -8,6 +8,7 @@ import { type Config, ConfigError, loadConfig } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { createApp } from './http/app.js';
 import { createHttpServer, listen } from './http/server.js';
+import { monitorEventLoopLoad, NEVER_OVERLOADED } from './lifecycle/event-loop-load.js';
 import { gracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { createReadiness } from './lifecycle/readiness.js';
 import { createLogger, type Logger } from './logger.js';
@@ -39,6 +40,10 @@ async function start(config: Config, logger: Logger): Promise<void> {
     readiness,
     registry: new Registry(),
     maxInFlight: config.maxInFlight,
+    load:
+      config.maxEventLoopDelayMs > 0
+        ? monitorEventLoopLoad({ maxDelayMs: config.maxEventLoopDelayMs, windowMs: 500 })
+        : NEVER_OVERLOADED,
   });
   const server = createHttpServer(app.callback());
   const onSignal = gracefulShutdown({

@@ -12,7 +12,8 @@ test('defaults', (t) => {
     logLevel: 'info',
     shutdownDelayMs: 0,
     shutdownTimeoutMs: 10_000,
-    maxInFlight: 512,
+    maxInFlight: 256,
+    maxEventLoopDelayMs: 200,
   });
 });
 
@@ -33,6 +34,7 @@ test('every variable is read', (t) => {
       SHUTDOWN_DELAY_MS: '5000',
       SHUTDOWN_TIMEOUT_MS: '20000',
       MAX_IN_FLIGHT: '64',
+      MAX_EVENT_LOOP_DELAY_MS: '150',
     }),
     {
       port: 9000,
@@ -44,6 +46,7 @@ test('every variable is read', (t) => {
       shutdownDelayMs: 5000,
       shutdownTimeoutMs: 20_000,
       maxInFlight: 64,
+      maxEventLoopDelayMs: 150,
     },
   );
 });

@@ -44,3 +44,18 @@ test('requests beyond MAX_IN_FLIGHT get 503 + Retry-After: 1 and the service rec
   for (const reply of await Promise.all(held)) t.is(reply.status, 200);
   t.is((await send(app, 'GET', '/hello/Bob')).status, 200);
 });
+
+test('while the event loop is saturated, /hello gets 503 + Retry-After: 1 and probes still answer', async (t) => {
+  const load = { overloaded: true };
+  const app = await startTestApp({ load });
+  t.teardown(() => app.close());
+
+  const shed = await send(app, 'GET', '/hello/Alice');
+  assertProblem(t, shed, 503);
+  t.is(shed.headers['retry-after'], '1');
+  t.is((await send(app, 'GET', '/livez')).status, 200);
+  t.is((await send(app, 'GET', '/readyz')).status, 200);
+
+  load.overloaded = false;
+  t.is((await send(app, 'GET', '/hello/Alice')).status, 404);
+});

@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../domain/clock.js';
+import { type LoadSignal, NEVER_OVERLOADED } from '../lifecycle/event-loop-load.js';
 import type { Readiness } from '../lifecycle/readiness.js';
 import type { Logger } from '../logger.js';
 import type { UserRepository } from '../store/repository.js';
@@ -23,6 +24,8 @@ export interface AppDependencies {
   registry: Registry;
   /** Concurrent requests beyond this get 503 + Retry-After. */
   maxInFlight: number;
+  /** While this reports overload, guarded requests get 503 + Retry-After. Default: never. */
+  load?: LoadSignal;
   /** `/readyz` reports the store down when its ping takes longer. Default 1000 ms. */
   readinessPingTimeoutMs?: number;
 }
@@ -55,6 +58,6 @@ export function createApp(dependencies: AppDependencies): Koa<AppState> {
   app.on('error', (error: unknown) => logger.error({ err: error }, 'unhandled error in response'));
   app.use(observe({ routes, metrics: createHttpMetrics(registry), logger, readiness }));
   app.use(problemResponses(logger));
-  app.use(dispatch(maxInFlight));
+  app.use(dispatch(maxInFlight, dependencies.load ?? NEVER_OVERLOADED));
   return app;
 }

@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import { request } from 'undici';
 import type { Clock } from '../../src/domain/clock.js';
 import { createApp } from '../../src/http/app.js';
+import type { LoadSignal } from '../../src/lifecycle/event-loop-load.js';
 import { createReadiness, type Readiness } from '../../src/lifecycle/readiness.js';
 import { createMemoryRepository } from '../../src/store/memory.js';
 import type { UserRepository } from '../../src/store/repository.js';
@@ -21,6 +22,7 @@ export interface TestAppOptions {
   repository?: UserRepository;
   today?: string;
   maxInFlight?: number;
+  load?: LoadSignal;
   readinessPingTimeoutMs?: number;
 }
 
@@ -51,6 +53,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     readiness,
     registry: new Registry(),
     maxInFlight: options.maxInFlight ?? 512,
+    ...(options.load === undefined ? {} : { load: options.load }),
     ...(options.readinessPingTimeoutMs === undefined
       ? {}
       : { readinessPingTimeoutMs: options.readinessPingTimeoutMs }),
