@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import test from 'ava';
@@ -39,8 +40,12 @@ test.serial('smoke and load pass against the built service and say what they che
   t.regex(load.stdout, /PASS: no failed request, no lost write/);
 });
 
-test.serial('smoke and load fail (exit 1) when nothing answers', async (t) => {
-  const nothing = `http://127.0.0.1:${await freeLoopbackPort()}`;
+test.serial('smoke and load fail (exit 1) when the server answers nothing', async (t) => {
+  // A listener that drops every connection: unlike a "free" port, no other process can take it meanwhile.
+  const mute = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => mute.close());
+  const nothing = `http://127.0.0.1:${(mute.address() as AddressInfo).port}`;
   const smoke = await cli('smoke.ts', ['--url', nothing]);
   t.is(smoke.code, 1);
   t.regex(smoke.stdout, /FAIL {2}GET \/readyz is 200/);

@@ -16,7 +16,7 @@ import {
 const overloadFactor = 3;
 const overloadMs = 10_000;
 /** CPUs the three replicas share during this scenario (capacity probe and overload). */
-const replicaCpuLimit = 0.5;
+const replicaCpuLimit = 0.25;
 const rssLimitBytes = 150 * 1024 * 1024;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
@@ -42,7 +42,7 @@ function watchRss(context: ScenarioContext): { stop(): Promise<number> } {
 
 /**
  * About 3x the measured capacity for 10 s. For this scenario only, the replicas and PostgreSQL get one half
- * of the cores and the load generator and HAProxy the other (taskset), and the replicas share 0.5 CPU
+ * of the cores and the load generator and HAProxy the other (taskset), and the replicas share a quarter of a CPU
  * (cgroup), so the server side is the bottleneck and one client process can really offer 3x what it
  * sustains. Capacity is measured just before, under those limits, by a short closed loop (64 clients back
  * to back for 3 s). The client's own send lag is measured too: an overload it could not offer fails.
@@ -67,7 +67,7 @@ export const overload: Scenario = {
     const baselineLoad = steadyLoad(context, acknowledged, { durationMs: 3000 });
     const before = await baselineLoad.finished;
     // The whole server side (replicas and PostgreSQL) on one core, the client and the LB on the other,
-    // and the replicas limited to half a CPU like pods with a CPU limit: a single-process client can
+    // and the replicas limited to a quarter of a CPU like pods with a CPU limit: a single-process client can
     // then offer three times what they sustain.
     const split = await splitCores(
       [...cluster.replicas.map((r) => r.pid), ...(await cluster.postgres.pids())],
@@ -129,7 +129,8 @@ export const overload: Scenario = {
       clientKeptUp &&
       (duringSummary.unavailable >= 0.01 * during.length ||
         serverSideP50 >= Math.max(5 * beforeSummary.p50Ms, 50));
-    const latencyLimit = Math.max(2 * beforeSummary.p99Ms, beforeSummary.p99Ms + 10);
+    // Some jitter is normal on a small machine; a queue that did not drain is seconds, not tens of ms.
+    const latencyLimit = Math.max(2 * beforeSummary.p99Ms, beforeSummary.p99Ms + 50);
     const stayedUp = cluster.replicas.every((r, i) => r.isRunning() && r.pid === pids[i]);
     return {
       title: this.title,
