@@ -2,6 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { DATABASE_NAME } from './database.js';
+import { podIdentityRole } from './podIdentity.js';
 
 export const EXTERNAL_SECRETS_CHART = {
   chart: 'external-secrets',
@@ -56,22 +57,16 @@ export class DatabaseAccess extends pulumi.ComponentResource {
     super('high-available-server:aws:DatabaseAccess', name, {}, opts);
     const k8sOpts = { parent: this, provider: args.provider };
 
-    const role = new aws.iam.Role(
+    const { role, association } = podIdentityRole(
       `${name}-eso`,
       {
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'pods.eks.amazonaws.com' },
-              Action: ['sts:AssumeRole', 'sts:TagSession'],
-            },
-          ],
-        }),
+        clusterName: args.clusterName,
+        namespace: ESO_NAMESPACE,
+        serviceAccount: ESO_SERVICE_ACCOUNT,
         tags: args.tags,
+        clusterReady: args.clusterReady,
       },
-      { parent: this },
+      this,
     );
     new aws.iam.RolePolicy(
       `${name}-eso-read-db-secret`,
@@ -101,17 +96,6 @@ export class DatabaseAccess extends pulumi.ComponentResource {
         ),
       },
       { parent: this },
-    );
-    const association = new aws.eks.PodIdentityAssociation(
-      `${name}-eso`,
-      {
-        clusterName: args.clusterName,
-        namespace: ESO_NAMESPACE,
-        serviceAccount: ESO_SERVICE_ACCOUNT,
-        roleArn: role.arn,
-        tags: args.tags,
-      },
-      { parent: this, dependsOn: args.clusterReady },
     );
 
     const operator = new k8s.helm.v3.Release(

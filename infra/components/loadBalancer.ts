@@ -2,6 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import { podIdentityRole } from './podIdentity.js';
 
 export const CONTAINER_PORT = 8080;
 export const LISTENER_PORT = 80;
@@ -173,22 +174,16 @@ export class LoadBalancer extends pulumi.ComponentResource {
     args: LoadBalancerArgs,
     targetGroupArn: pulumi.Output<string>,
   ): k8s.helm.v3.Release {
-    const role = new aws.iam.Role(
+    const { role, association } = podIdentityRole(
       `${name}-controller`,
       {
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'pods.eks.amazonaws.com' },
-              Action: ['sts:AssumeRole', 'sts:TagSession'],
-            },
-          ],
-        }),
+        clusterName: args.clusterName,
+        namespace: LB_CONTROLLER_NAMESPACE,
+        serviceAccount: LB_CONTROLLER_SERVICE_ACCOUNT,
         tags: args.tags,
+        clusterReady: args.clusterReady,
       },
-      { parent: this },
+      this,
     );
     const policy = new aws.iam.Policy(
       `${name}-controller`,
@@ -221,17 +216,6 @@ export class LoadBalancer extends pulumi.ComponentResource {
       `${name}-controller`,
       { role: role.name, policyArn: policy.arn },
       { parent: this },
-    );
-    const association = new aws.eks.PodIdentityAssociation(
-      `${name}-controller`,
-      {
-        clusterName: args.clusterName,
-        namespace: LB_CONTROLLER_NAMESPACE,
-        serviceAccount: LB_CONTROLLER_SERVICE_ACCOUNT,
-        roleArn: role.arn,
-        tags: args.tags,
-      },
-      { parent: this, dependsOn: args.clusterReady },
     );
 
     // Release (not Chart v4): helm's --wait makes the release ready only once the controller
