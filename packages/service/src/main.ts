@@ -42,7 +42,14 @@ async function start(config: Config, logger: Logger): Promise<void> {
     maxInFlight: config.maxInFlight,
     load:
       config.maxEventLoopDelayMs > 0
-        ? monitorEventLoopLoad({ maxDelayMs: config.maxEventLoopDelayMs, windowMs: 500 })
+        ? monitorEventLoopLoad({
+            maxDelayMs: config.maxEventLoopDelayMs,
+            windowMs: 250,
+            onChange: (overloaded, delayMs) =>
+              overloaded
+                ? logger.warn({ eventLoopDelayMs: delayMs }, 'overloaded: shedding requests with 503')
+                : logger.info({ eventLoopDelayMs: delayMs }, 'load back to normal: no longer shedding'),
+          })
         : NEVER_OVERLOADED,
   });
   const server = createHttpServer(app.callback());

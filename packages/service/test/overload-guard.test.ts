@@ -53,6 +53,9 @@ test('while the event loop is saturated, /hello gets 503 + Retry-After: 1 and pr
   const shed = await send(app, 'GET', '/hello/Alice');
   assertProblem(t, shed, 503);
   t.is(shed.headers['retry-after'], '1');
+  t.is(shed.headers['x-content-type-options'], 'nosniff');
+  t.is(shed.headers['cache-control'], 'no-store');
+  t.regex((await send(app, 'GET', '/metrics')).text, /^http_requests_shed_total 1$/m);
   t.is((await send(app, 'GET', '/livez')).status, 200);
   t.is((await send(app, 'GET', '/readyz')).status, 200);
 

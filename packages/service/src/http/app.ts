@@ -9,6 +9,7 @@ import type { AppState } from './context.js';
 import { dispatch } from './dispatch.js';
 import { livez, readyzHandler } from './health.js';
 import { helloHandlers } from './hello.js';
+import { shedWhenOverloaded } from './load-shedding.js';
 import { createHttpMetrics, metricsHandler } from './metrics.js';
 import { observe } from './observe.js';
 import { openApi } from './openapi.js';
@@ -56,8 +57,10 @@ export function createApp(dependencies: AppDependencies): Koa<AppState> {
   // Errors are answered and logged by `problemResponses`; Koa's own stderr printing would duplicate them.
   app.silent = true;
   app.on('error', (error: unknown) => logger.error({ err: error }, 'unhandled error in response'));
+  // First, so a saturated process spends nothing on requests it refuses.
+  app.use(shedWhenOverloaded(dependencies.load ?? NEVER_OVERLOADED, registry));
   app.use(observe({ routes, metrics: createHttpMetrics(registry), logger, readiness }));
   app.use(problemResponses(logger));
-  app.use(dispatch(maxInFlight, dependencies.load ?? NEVER_OVERLOADED));
+  app.use(dispatch(maxInFlight));
   return app;
 }

@@ -1,5 +1,4 @@
 import type { Middleware } from 'koa';
-import type { LoadSignal } from '../lifecycle/event-loop-load.js';
 import type { AppState } from './context.js';
 import { HttpProblem } from './problem.js';
 
@@ -10,15 +9,15 @@ import { HttpProblem } from './problem.js';
  * Also the overload guard, a plain counter: past `maxInFlight` concurrent guarded requests, answer 503 +
  * Retry-After at once instead of queueing work and memory. Health and metrics routes are not counted, so
  * probes keep working under load (a failing liveness probe would restart a pod that is merely busy).
- * It also sheds while `load` reports the event loop saturated (see `monitorEventLoopLoad`), which catches
- * the queue the counter cannot see. One middleware rather than two keeps a Koa layer off the hot path.
+ * One middleware rather than two keeps a Koa layer off the hot path. (Shedding on event-loop saturation,
+ * which sees the queue this counter cannot, happens earlier: `shedWhenOverloaded`.)
  */
-export function dispatch(maxInFlight: number, load: LoadSignal): Middleware<AppState> {
+export function dispatch(maxInFlight: number): Middleware<AppState> {
   let inFlight = 0;
   return async function dispatch(ctx) {
     const route = ctx.state.route;
     if (route !== undefined && !route.guarded) return runHandler(ctx);
-    if (inFlight >= maxInFlight || load.overloaded) {
+    if (inFlight >= maxInFlight) {
       throw new HttpProblem(503, 'the server is overloaded, retry shortly', { 'Retry-After': '1' });
     }
     inFlight++;

@@ -19,9 +19,12 @@ export interface EventLoopLoadMonitor extends LoadSignal {
 export function monitorEventLoopLoad({
   maxDelayMs,
   windowMs,
+  onChange,
 }: {
   maxDelayMs: number;
   windowMs: number;
+  /** Called when the state flips, with the delay that decided it (for one log line, not one per request). */
+  onChange?: (overloaded: boolean, delayMs: number) => void;
 }): EventLoopLoadMonitor {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
@@ -39,8 +42,12 @@ export function monitorEventLoopLoad({
     const now = performance.now();
     const lateness = now - lastTick - windowMs;
     lastTick = now;
-    monitor.overloaded = Math.max(lateness, histogram.percentile(99) / 1e6) > maxDelayMs;
+    const delayMs = Math.max(lateness, histogram.percentile(99) / 1e6);
+    const overloaded = delayMs > maxDelayMs;
     histogram.reset();
+    if (overloaded === monitor.overloaded) return;
+    monitor.overloaded = overloaded;
+    onChange?.(overloaded, Math.round(delayMs));
   }, windowMs);
   timer.unref();
   return monitor;

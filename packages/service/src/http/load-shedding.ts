@@ -1,0 +1,45 @@
+import type { Middleware } from 'koa';
+import { Counter, type Registry } from 'prom-client';
+import type { LoadSignal } from '../lifecycle/event-loop-load.js';
+import type { AppState } from './context.js';
+import { PROBLEM_CONTENT_TYPE } from './problem.js';
+import { SECURITY_HEADERS } from './security-headers.js';
+
+// Probes and metrics are never shed: a saturated pod must not look dead or vanish from monitoring.
+const NEVER_SHED = new Set(['/livez', '/readyz', '/metrics']);
+
+const SHED_BODY = JSON.stringify({
+  type: 'about:blank',
+  title: 'Service Unavailable',
+  status: 503,
+  detail: 'the server is overloaded, retry shortly',
+});
+
+// Built once: a shed answer must cost next to nothing, or shedding itself keeps the CPU saturated.
+const SHED_HEADERS: Record<string, string> = {
+  ...Object.fromEntries(SECURITY_HEADERS),
+  'Content-Type': PROBLEM_CONTENT_TYPE,
+  'Content-Length': String(Buffer.byteLength(SHED_BODY)),
+  'Retry-After': '1',
+};
+
+/**
+ * The outermost middleware: while `load` reports the event loop saturated, answer 503 problem+json
+ * straight away — before routing, body parsing, the per-request log line and the latency metric, which
+ * is where a starved process would spend the CPU it does not have. Shed requests are counted in
+ * `http_requests_shed_total`; the state change itself is logged by whoever owns the load monitor.
+ */
+export function shedWhenOverloaded(load: LoadSignal, registry: Registry): Middleware<AppState> {
+  const shed = new Counter({
+    name: 'http_requests_shed_total',
+    help: 'Requests answered 503 at once because the event loop was saturated',
+    registers: [registry],
+  });
+  return function shedWhenOverloaded(ctx, next) {
+    if (!load.overloaded || NEVER_SHED.has(ctx.path)) return next();
+    shed.inc();
+    ctx.respond = false;
+    ctx.res.writeHead(503, SHED_HEADERS).end(SHED_BODY);
+    return Promise.resolve();
+  };
+}
