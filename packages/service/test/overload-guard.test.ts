@@ -46,7 +46,8 @@ test('requests beyond MAX_IN_FLIGHT get 503 + Retry-After: 1 and the service rec
 });
 
 test('while the event loop is saturated, /hello gets 503 + Retry-After: 1 and probes still answer', async (t) => {
-  const load = { overloaded: true };
+  let overloaded = true;
+  const load = { shouldShed: () => overloaded };
   const app = await startTestApp({ load });
   t.teardown(() => app.close());
 
@@ -59,6 +60,6 @@ test('while the event loop is saturated, /hello gets 503 + Retry-After: 1 and pr
   t.is((await send(app, 'GET', '/livez')).status, 200);
   t.is((await send(app, 'GET', '/readyz')).status, 200);
 
-  load.overloaded = false;
+  overloaded = false;
   t.is((await send(app, 'GET', '/hello/Alice')).status, 404);
 });

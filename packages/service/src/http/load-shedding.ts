@@ -24,7 +24,7 @@ const SHED_HEADERS: Record<string, string> = {
 };
 
 /**
- * The outermost middleware: while `load` reports the event loop saturated, answer 503 problem+json
+ * The outermost middleware: for the share of requests `load` says to refuse, answer 503 problem+json
  * straight away — before routing, body parsing, the per-request log line and the latency metric, which
  * is where a starved process would spend the CPU it does not have. Shed requests are counted in
  * `http_requests_shed_total`; the state change itself is logged by whoever owns the load monitor.
@@ -36,7 +36,7 @@ export function shedWhenOverloaded(load: LoadSignal, registry: Registry): Middle
     registers: [registry],
   });
   return function shedWhenOverloaded(ctx, next) {
-    if (!load.overloaded || NEVER_SHED.has(ctx.path)) return next();
+    if (NEVER_SHED.has(ctx.path) || !load.shouldShed()) return next();
     shed.inc();
     ctx.respond = false;
     ctx.res.writeHead(503, SHED_HEADERS).end(SHED_BODY);
