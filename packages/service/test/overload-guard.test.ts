@@ -56,7 +56,14 @@ test('while the event loop is saturated, /hello gets 503 + Retry-After: 1 and pr
   t.is(shed.headers['retry-after'], '1');
   t.is(shed.headers['x-content-type-options'], 'nosniff');
   t.is(shed.headers['cache-control'], 'no-store');
-  t.regex((await send(app, 'GET', '/metrics')).text, /^http_requests_shed_total 1$/m);
+  t.regex(
+    String(shed.headers['x-request-id']),
+    /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+  );
+  const echoed = await send(app, 'GET', '/hello/Alice', { headers: { 'X-Request-Id': 'shed-trace-1' } });
+  assertProblem(t, echoed, 503);
+  t.is(echoed.headers['x-request-id'], 'shed-trace-1');
+  t.regex((await send(app, 'GET', '/metrics')).text, /^http_requests_shed_total 2$/m);
   t.is((await send(app, 'GET', '/livez')).status, 200);
   t.is((await send(app, 'GET', '/readyz')).status, 200);
 

@@ -3,6 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { LoadSignal } from '../lifecycle/event-loop-load.js';
 import type { AppState } from './context.js';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
+import { requestIdFrom } from './request-id.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 // Probes and metrics are never shed: a saturated pod must not look dead or vanish from monitoring.
@@ -39,6 +40,8 @@ export function shedWhenOverloaded(load: LoadSignal, registry: Registry): Middle
     if (NEVER_SHED.has(ctx.path) || !load.shouldShed()) return next();
     shed.inc();
     ctx.respond = false;
+    // `writeHead` merges headers already set, so the fixed ones stay prebuilt and only the id is per request.
+    ctx.res.setHeader('X-Request-Id', requestIdFrom(ctx.req.headers['x-request-id']));
     ctx.res.writeHead(503, SHED_HEADERS).end(SHED_BODY);
     return Promise.resolve();
   };
