@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import type { AppState } from './context.js';
-import { HttpProblem } from './problem.js';
+import { HttpProblem, OVERLOAD_DETAIL, OVERLOAD_RETRY_AFTER_SECONDS } from './problem.js';
 
 /**
  * Runs the handler of the route `observe` resolved: 404 for an unknown path, 405 + Allow for a method the
@@ -18,7 +18,7 @@ export function dispatch(maxInFlight: number): Middleware<AppState> {
     const route = ctx.state.route;
     if (route !== undefined && !route.guarded) return runHandler(ctx);
     if (inFlight >= maxInFlight) {
-      throw new HttpProblem(503, 'the server is overloaded, retry shortly', { 'Retry-After': '1' });
+      throw new HttpProblem(503, OVERLOAD_DETAIL, { 'Retry-After': OVERLOAD_RETRY_AFTER_SECONDS });
     }
     inFlight++;
     try {

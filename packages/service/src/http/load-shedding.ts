@@ -2,26 +2,26 @@ import type { Middleware } from 'koa';
 import { Counter, type Registry } from 'prom-client';
 import type { LoadSignal } from '../lifecycle/event-loop-load.js';
 import type { AppState } from './context.js';
-import { PROBLEM_CONTENT_TYPE } from './problem.js';
+import {
+  OVERLOAD_DETAIL,
+  OVERLOAD_RETRY_AFTER_SECONDS,
+  PROBLEM_CONTENT_TYPE,
+  problemBody,
+} from './problem.js';
 import { requestIdFrom } from './request-id.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 // Probes and metrics are never shed: a saturated pod must not look dead or vanish from monitoring.
 const NEVER_SHED = new Set(['/livez', '/readyz', '/metrics']);
 
-const SHED_BODY = JSON.stringify({
-  type: 'about:blank',
-  title: 'Service Unavailable',
-  status: 503,
-  detail: 'the server is overloaded, retry shortly',
-});
+const SHED_BODY = problemBody(503, OVERLOAD_DETAIL);
 
 // Built once: a shed answer must cost next to nothing, or shedding itself keeps the CPU saturated.
 const SHED_HEADERS: Record<string, string> = {
   ...Object.fromEntries(SECURITY_HEADERS),
   'Content-Type': PROBLEM_CONTENT_TYPE,
   'Content-Length': String(Buffer.byteLength(SHED_BODY)),
-  'Retry-After': '1',
+  'Retry-After': OVERLOAD_RETRY_AFTER_SECONDS,
 };
 
 /**
@@ -37,7 +37,8 @@ export function shedWhenOverloaded(load: LoadSignal, registry: Registry): Middle
     registers: [registry],
   });
   return function shedWhenOverloaded(ctx, next) {
-    if (NEVER_SHED.has(ctx.path) || !load.shouldShed()) return next();
+    // The load check first: while not shedding (nearly always) it is one comparison, and no path lookup.
+    if (!load.shouldShed() || NEVER_SHED.has(ctx.path)) return next();
     shed.inc();
     ctx.respond = false;
     // `writeHead` merges headers already set, so the fixed ones stay prebuilt and only the id is per request.

@@ -18,6 +18,15 @@ export class HttpProblem extends Error {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** Said to a client refused for overload, by the in-flight counter and by load shedding alike. */
+export const OVERLOAD_DETAIL = 'the server is overloaded, retry shortly';
+export const OVERLOAD_RETRY_AFTER_SECONDS = '1';
+
+/** The problem+json body for `status`; the one place its shape is written. */
+export function problemBody(status: number, detail: string): string {
+  return JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail });
+}
+
 /** Seconds a client should wait before retrying when the store is down (a database failover takes a while). */
 const STORE_RETRY_AFTER_SECONDS = '5';
 
@@ -41,12 +50,7 @@ export function problemResponses(logger: Logger): Middleware<AppState> {
       ctx.status = problem.status;
       if (problem.headers !== undefined) ctx.set(problem.headers);
       ctx.type = PROBLEM_CONTENT_TYPE;
-      ctx.body = JSON.stringify({
-        type: 'about:blank',
-        title: STATUS_CODES[problem.status] ?? 'Error',
-        status: problem.status,
-        detail: problem.detail,
-      });
+      ctx.body = problemBody(problem.status, problem.detail);
     }
   };
 }
