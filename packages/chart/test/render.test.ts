@@ -13,6 +13,14 @@ const recommendedLabels = [
   'helm.sh/chart',
 ];
 
+const optionalKinds = [
+  'HorizontalPodAutoscaler',
+  'NetworkPolicy',
+  'Ingress',
+  'ServiceMonitor',
+  'TargetGroupBinding',
+];
+
 test('default values render the core objects out of the box', async (t) => {
   const manifests = await helm.render();
   const kinds = manifests.map((m) => m.kind).sort();
@@ -30,23 +38,11 @@ test('default values render the core objects out of the box', async (t) => {
 
 test('optional objects appear only when switched on', async (t) => {
   const kinds = (await helm.render(everything)).map((m) => m.kind);
-  for (const kind of [
-    'HorizontalPodAutoscaler',
-    'NetworkPolicy',
-    'Ingress',
-    'ServiceMonitor',
-    'TargetGroupBinding',
-  ]) {
+  for (const kind of optionalKinds) {
     t.true(kinds.includes(kind), kind);
   }
   const defaults = (await helm.render()).map((m) => m.kind);
-  for (const kind of [
-    'HorizontalPodAutoscaler',
-    'NetworkPolicy',
-    'Ingress',
-    'ServiceMonitor',
-    'TargetGroupBinding',
-  ]) {
+  for (const kind of optionalKinds) {
     t.false(defaults.includes(kind), kind);
   }
 });
