@@ -39,3 +39,10 @@ test('a replica marked down keeps its in-flight requests; all-down fails open li
   t.true(lines.includes('default_backend replicas'));
   t.true(lines.includes('option httpchk GET /livez'));
 });
+
+test('the load balancer times out like the ALB: 60 s idle towards clients, 5 s per server answer and health check', (t) => {
+  t.true(lines.includes('timeout client 60s'));
+  t.true(lines.includes('timeout http-keep-alive 60s'));
+  t.true(lines.includes('timeout server 5s'));
+  t.true(lines.includes('timeout check 5s'));
+});
