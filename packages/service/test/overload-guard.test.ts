@@ -70,3 +70,16 @@ test('while the event loop is saturated, /hello gets 503 + Retry-After: 1 and pr
   overloaded = false;
   t.is((await send(app, 'GET', '/hello/Alice')).status, 404);
 });
+
+test('a request shed while draining closes its connection, like every response during shutdown', async (t) => {
+  const app = await startTestApp({ load: { shouldShed: () => true } });
+  t.teardown(() => app.close());
+  const kept = await send(app, 'GET', '/hello/Alice');
+  assertProblem(t, kept, 503);
+  t.not(kept.headers.connection, 'close');
+
+  app.readiness.draining = true;
+  const closed = await send(app, 'GET', '/hello/Alice');
+  assertProblem(t, closed, 503);
+  t.is(closed.headers.connection, 'close');
+});

@@ -58,7 +58,7 @@ export function createApp(dependencies: AppDependencies): Koa<AppState> {
   app.silent = true;
   app.on('error', (error: unknown) => logger.error({ err: error }, 'unhandled error in response'));
   // First, so a saturated process spends nothing on requests it refuses.
-  app.use(shedWhenOverloaded(dependencies.load ?? NEVER_OVERLOADED, registry));
+  app.use(shedWhenOverloaded(dependencies.load ?? NEVER_OVERLOADED, registry, readiness));
   app.use(observe({ routes, metrics: createHttpMetrics(registry), logger, readiness }));
   app.use(problemResponses(logger));
   app.use(dispatch(maxInFlight));

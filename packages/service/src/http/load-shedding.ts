@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import { Counter, type Registry } from 'prom-client';
 import type { LoadSignal } from '../lifecycle/event-loop-load.js';
+import type { Readiness } from '../lifecycle/readiness.js';
 import type { AppState } from './context.js';
 import {
   OVERLOAD_DETAIL,
@@ -30,7 +31,11 @@ const SHED_HEADERS: Record<string, string> = {
  * is where a starved process would spend the CPU it does not have. Shed requests are counted in
  * `http_requests_shed_total`; the state change itself is logged by whoever owns the load monitor.
  */
-export function shedWhenOverloaded(load: LoadSignal, registry: Registry): Middleware<AppState> {
+export function shedWhenOverloaded(
+  load: LoadSignal,
+  registry: Registry,
+  readiness: Readiness,
+): Middleware<AppState> {
   const shed = new Counter({
     name: 'http_requests_shed_total',
     help: 'Requests answered 503 at once because the event loop was saturated',
@@ -43,6 +48,8 @@ export function shedWhenOverloaded(load: LoadSignal, registry: Registry): Middle
     ctx.respond = false;
     // `writeHead` merges headers already set, so the fixed ones stay prebuilt and only the id is per request.
     ctx.res.setHeader('X-Request-Id', requestIdFrom(ctx.req.headers['x-request-id']));
+    // Like every other response while draining, so the client moves to another replica.
+    if (readiness.draining) ctx.res.setHeader('Connection', 'close');
     ctx.res.writeHead(503, SHED_HEADERS).end(SHED_BODY);
     return Promise.resolve();
   };
