@@ -6,7 +6,12 @@ import { App, RELEASE_NAME } from './components/app.js';
 import { AppNamespace } from './components/appNamespace.js';
 import { Cluster } from './components/cluster.js';
 import { Database } from './components/database.js';
-import { DATABASE_SECRET_KEY, DATABASE_SECRET_NAME, DatabaseAccess } from './components/databaseAccess.js';
+import {
+  CA_BUNDLE_KEY,
+  DATABASE_SECRET_KEY,
+  DATABASE_SECRET_NAME,
+  DatabaseAccess,
+} from './components/databaseAccess.js';
 import { Edge } from './components/edge.js';
 import { InClusterDatabase } from './components/inClusterDatabase.js';
 import { LoadBalancer } from './components/loadBalancer.js';
@@ -120,7 +125,8 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     database: {
       secretName: databaseAccess.secretName,
       secretKey: DATABASE_SECRET_KEY,
-      caBundleConfigMapName: databaseAccess.caBundleConfigMapName,
+      // The key DatabaseAccess writes the CA under, so the chart mounts that very file.
+      caBundle: { configMapName: databaseAccess.caBundleConfigMapName, key: CA_BUNDLE_KEY },
     },
     shutdown,
     targetGroupArn: loadBalancer.targetGroupArn,

@@ -25,7 +25,8 @@ export interface AppArgs {
   database: {
     secretName: pulumi.Input<string>;
     secretKey: string;
-    caBundleConfigMapName?: pulumi.Input<string>;
+    /** ConfigMap (and key in it) holding the database CA, mounted so DATABASE_URL can verify TLS. */
+    caBundle?: { configMapName: pulumi.Input<string>; key: string };
   };
   shutdown: ShutdownTimings;
   /** EKS: bind the pods to the Pulumi-owned target group (no Ingress). */
@@ -56,9 +57,7 @@ export class App extends pulumi.ComponentResource {
       database: {
         existingSecret: args.database.secretName,
         secretKey: args.database.secretKey,
-        ...(args.database.caBundleConfigMapName
-          ? { caBundle: { configMapName: args.database.caBundleConfigMapName, key: 'ca.pem' } }
-          : {}),
+        ...(args.database.caBundle ? { caBundle: args.database.caBundle } : {}),
       },
       shutdown: {
         preStopSleepSeconds: args.shutdown.preStopSleepSeconds,
