@@ -8,7 +8,7 @@ import { allJobs, allSteps } from '../src/workflows.js';
 
 // Third-party actions run with the job's token and secrets: each one is pinned to a full commit
 // SHA with its version in a comment, or — where no SHA could be verified — to an exact release
-// tag listed in action-pins.yaml `toPin` and in the README as still to pin.
+// tag listed in action-pins.yaml `toPin` and in README.md and docs/pipelines.md as still to pin.
 
 const repo = loadRepository();
 const usesLines = repo.workflows.flatMap((file) =>
@@ -58,11 +58,23 @@ test('no stale entries: every pinned or to-pin action is used by a workflow', (t
   t.deepEqual(stale, []);
 });
 
-test('the README lists every action still to pin, with its tag', (t) => {
-  const readme = join(repo.root, 'README.md');
-  const text = readFileSync(readme, 'utf8');
-  const missing = repo.pins.toPin
-    .map((p) => `${p.action}@${p.version}`)
+// The root README names the actions still to pin; docs/pipelines.md lists every pin with its version.
+for (const doc of ['README.md', 'docs/pipelines.md']) {
+  test(`${doc} lists every action still to pin, with its tag`, (t) => {
+    const path = join(repo.root, doc);
+    const text = readFileSync(path, 'utf8');
+    const missing = repo.pins.toPin
+      .map((p) => `${p.action}@${p.version}`)
+      .filter((entry) => !text.includes(entry));
+    t.deepEqual(missing, [], `not found in ${path}`);
+  });
+}
+
+test('docs/pipelines.md names every SHA-pinned action with its version', (t) => {
+  const path = join(repo.root, 'docs/pipelines.md');
+  const text = readFileSync(path, 'utf8');
+  const missing = repo.pins.pinned
+    .map((p) => `\`${p.action}\` ${p.version}`)
     .filter((entry) => !text.includes(entry));
-  t.deepEqual(missing, [], `not found in ${readme}`);
+  t.deepEqual(missing, [], `not found in ${path}`);
 });
