@@ -8,7 +8,7 @@ import { requestIdFrom } from './request-id.js';
 import type { RouteTable } from './routes.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
-export const UNMATCHED_ROUTE = 'unmatched';
+const UNMATCHED_ROUTE = 'unmatched';
 
 export interface ObserveDependencies {
   routes: RouteTable;

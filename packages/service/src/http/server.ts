@@ -5,7 +5,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
  * server, closes an idle connection (otherwise it may reuse a socket we just closed: a 502).
  * `headersTimeout` sits above `keepAliveTimeout` as Node advises; Node requires `requestTimeout` >= it.
  */
-export const SERVER_TIMEOUTS = {
+const SERVER_TIMEOUTS = {
   keepAliveTimeout: 65_000,
   headersTimeout: 66_000,
   requestTimeout: 70_000,

@@ -16,7 +16,7 @@ export async function openPglite(dataDir: string): Promise<PGlite> {
 }
 
 /** PGlite has no named statements; it parses each call (in-process, so cheap next to a network round trip). */
-export function pgliteQueryable(db: PGlite): Queryable {
+function pgliteQueryable(db: PGlite): Queryable {
   return {
     async query<Row>(statement: SqlStatement, values: readonly unknown[]): Promise<readonly Row[]> {
       try {

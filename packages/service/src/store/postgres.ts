@@ -55,7 +55,7 @@ export function createPostgresPool(databaseUrl: string, tuning: PostgresTuning, 
 }
 
 /** The repository's view of the pool: named (prepared once per connection) statements, errors classified. */
-export function poolQueryable(pool: Pool): Queryable {
+function poolQueryable(pool: Pool): Queryable {
   return {
     async query<Row>(statement: SqlStatement, values: readonly unknown[]): Promise<readonly Row[]> {
       try {
@@ -77,7 +77,7 @@ export function poolQueryable(pool: Pool): Queryable {
  * migrations), with the migration time limit, and destroys that connection afterwards so its
  * session settings never leak into request traffic.
  */
-export async function migratePostgres(
+async function migratePostgres(
   pool: Pool,
   tuning: PostgresTuning,
   logger: Logger,
