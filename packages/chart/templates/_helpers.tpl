@@ -187,9 +187,6 @@ Cross-value rules the JSON schema cannot express. Rendered (as nothing) by the D
 {{- fail (printf "terminationGracePeriodSeconds=%d is too short: preStop %ds + shutdown delay and drain %ds + 5s margin = %ds. Kubernetes would SIGKILL pods mid-request; raise it or lower the shutdown timings." (int $v.terminationGracePeriodSeconds) (int $v.shutdown.preStopSleepSeconds) (int $shutdownSeconds) (int $neededGrace)) }}
 {{- end }}
 {{- if $v.autoscaling.enabled }}
-{{- if lt (int $v.autoscaling.minReplicas) 3 }}
-{{- fail "autoscaling.minReplicas must be at least 3 (one pod per zone, two left after a zone loss)." }}
-{{- end }}
 {{- if lt (int $v.autoscaling.maxReplicas) (int $v.autoscaling.minReplicas) }}
 {{- fail "autoscaling.maxReplicas must be >= autoscaling.minReplicas." }}
 {{- end }}
