@@ -68,6 +68,8 @@ test('rendering fails when the grace period is too short', async (t) => {
 test('the PodDisruptionBudget keeps all but one pod and selects exactly the server pods', (t) => {
   const budget = only(defaults, 'PodDisruptionBudget');
   t.is(budget.spec.maxUnavailable, 1);
+  // A crash-looping pod must not block node drains.
+  t.is(budget.spec.unhealthyPodEvictionPolicy, 'AlwaysAllow');
   t.true(selects(budget.spec.selector.matchLabels, deployment.spec.template.metadata.labels));
   for (const other of podSpecs(defaults).filter((p) => !p.owner.startsWith('Deployment/'))) {
     t.false(selects(budget.spec.selector.matchLabels, other.labels), other.owner);
@@ -122,6 +124,11 @@ test('with the HPA on, the Deployment leaves replicas to it and the floor is 3',
   });
   // values.schema.json holds the floor (one pod per zone, two left after a zone loss).
   t.regex(belowFloor, /at '\/autoscaling\/minReplicas': minimum: got 2, want 3/);
+  // Slow scale-down: every removed pod goes through the full graceful shutdown.
+  t.like(autoscaler.spec.behavior.scaleDown, {
+    stabilizationWindowSeconds: 300,
+    policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }],
+  });
   const inverted = await helm.renderError({
     set: { 'autoscaling.enabled': true, 'autoscaling.minReplicas': 5, 'autoscaling.maxReplicas': 4 },
   });
