@@ -25,7 +25,7 @@ export interface AppDependencies {
   registry: Registry;
   /** Concurrent requests beyond this get 503 + Retry-After. */
   maxInFlight: number;
-  /** While this reports overload, guarded requests get 503 + Retry-After. Default: never. */
+  /** While this reports overload, a share of requests (never probes or `/metrics`) get 503 + Retry-After. Default: never. */
   load?: LoadSignal;
   /** `/readyz` reports the store down when its ping takes longer. Default 1000 ms. */
   readinessPingTimeoutMs?: number;

@@ -18,9 +18,10 @@ export interface ObserveDependencies {
 }
 
 /**
- * The outermost middleware: resolves the route (so every response, overload rejections included, gets a
- * bounded route label), stamps the request id and the fixed headers, then records one metric sample and
- * one log line per request. Headers go straight to `res.setHeader`, skipping Koa's per-call normalisation.
+ * Runs right after load shedding (shed requests never get here; `http_requests_shed_total` counts them):
+ * resolves the route (so every other response, in-flight overload rejections included, gets a bounded
+ * route label), stamps the request id and the fixed headers, then records one metric sample and one log
+ * line per request. Headers go straight to `res.setHeader`, skipping Koa's per-call normalisation.
  */
 export function observe({ routes, metrics, logger, readiness }: ObserveDependencies): Middleware<AppState> {
   return async function observe(ctx, next) {
