@@ -1,14 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { request } from 'undici';
-import type { ClientJob, ClientResult } from './bench/bench-client.js';
-import { exitOf, sleep, stopProcess } from './child-process.js';
-import { freeLoopbackPort } from './free-port.js';
+import { measure, type Pin, pinner, type Server, startServer } from './bench/bench-processes.js';
 import { startPostgresServer } from './postgres-server.js';
 import { table } from './report.js';
 import { serviceBuildFile } from './service-build.js';
@@ -20,97 +16,6 @@ const rounds = 3;
 const closedLoop = { concurrency: 32, durationMs: 3000, population: 1000 } as const;
 const fixedRate = { rps: 1000, durationMs: 5000 } as const;
 const targets = { get: 0.7, put: 0.7, pgGetP99Ms: 5, pgPutP99Ms: 10 } as const;
-
-interface Server {
-  readonly name: string;
-  readonly url: string;
-  readonly readyAfterMs: number;
-  rssBytes(): Promise<number>;
-  stop(): Promise<void>;
-}
-
-/** `taskset -c <core>` when the machine has it and more than one core; the command unchanged otherwise. */
-async function pinner(): Promise<(core: number, command: string[]) => string[]> {
-  const hasTaskset = await run('taskset', ['-c', '0', 'true']).then(
-    () => true,
-    () => false,
-  );
-  if (!hasTaskset || cpus().length < 2) return (_core, command) => command;
-  return (core, command) => ['taskset', '-c', String(core), ...command];
-}
-
-async function startServer(
-  name: string,
-  command: string[],
-  env: Record<string, string>,
-  pin: (core: number, command: string[]) => string[],
-): Promise<Server> {
-  const port = await freeLoopbackPort();
-  const [file, ...args] = pin(0, command);
-  const started = performance.now();
-  // Request logs go to /dev/null: logging is on (the cost is paid), the disk is not measured.
-  const child: ChildProcess = spawn(file as string, args, {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited during start`);
-    const ready = await request(`${url}/readyz`, { signal: AbortSignal.timeout(1000) }).then(
-      async (response) => {
-        await response.body.dump();
-        return response.statusCode === 200;
-      },
-      () => false,
-    );
-    if (ready) break;
-    if (performance.now() - started > 60_000) throw new Error(`${name} not ready after 60 s`);
-    await sleep(5);
-  }
-  const readyAfterMs = performance.now() - started;
-  // With taskset the child is taskset's exec'd program: the same pid.
-  const pid = child.pid as number;
-  return {
-    name,
-    url,
-    readyAfterMs,
-    async rssBytes() {
-      const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-    },
-    async stop() {
-      await stopProcess(child, 'SIGTERM', 5000);
-    },
-  };
-}
-
-async function measure(
-  server: Server,
-  job: Omit<ClientJob, 'url'>,
-  pin: (core: number, command: string[]) => string[],
-): Promise<ClientResult & { rssMiB: number }> {
-  const [file, ...args] = pin(1, [process.execPath, '--import', 'tsx', here('./bench/bench-client.ts')]);
-  const child = spawn(file as string, [...args, JSON.stringify({ ...job, url: server.url })], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  let peakRss = 0;
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      peakRss = Math.max(peakRss, await server.rssBytes());
-      await sleep(200);
-    }
-  })();
-  const exit = await exitOf(child);
-  sampling = false;
-  await sampler;
-  if (exit.code !== 0) throw new Error(`bench client failed against ${server.name}`);
-  return { ...(JSON.parse(output) as ClientResult), rssMiB: peakRss / 1024 / 1024 };
-}
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
@@ -125,11 +30,7 @@ interface ThroughputRow {
   rssMiB: number;
 }
 
-async function throughput(
-  server: Server,
-  op: 'get' | 'put',
-  pin: (core: number, command: string[]) => string[],
-): Promise<ThroughputRow> {
+async function throughput(server: Server, op: 'get' | 'put', pin: Pin): Promise<ThroughputRow> {
   const result = await measure(server, { ...closedLoop, op, mode: 'closed', rps: 0 }, pin);
   return {
     target: server.name,

@@ -1,11 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
-import { exitOf, sleep, stopProcess } from './child-process.js';
-import { freeLoopbackPort } from './free-port.js';
+import { measure, pinner, startServer } from './bench/bench-processes.js';
 import { table } from './report.js';
 import { serviceBuildFile } from './service-build.js';
 
@@ -38,46 +34,30 @@ function area(url: string, functionName: string): string {
 async function main(): Promise<void> {
   const entry = await serviceBuildFile('dist/main.js');
   const dir = await mkdtemp(join(tmpdir(), 'ha-profile-'));
-  const port = await freeLoopbackPort();
-  const service = spawn(
-    'taskset',
-    ['-c', '0', process.execPath, '--cpu-prof', '--cpu-prof-dir', dir, entry],
-    {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', STORE: 'memory', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
+  const pin = await pinner();
+  const service = await startServer(
+    'service (memory)',
+    [process.execPath, '--cpu-prof', '--cpu-prof-dir', dir, entry],
+    { STORE: 'memory', LOG_LEVEL: 'info' },
+    pin,
   );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const ok = await request(`${url}/readyz`).then(
-      async (response) => {
-        await response.body.dump();
-        return response.statusCode === 200;
-      },
-      () => false,
-    );
-    if (ok) break;
-    if (i > 600) throw new Error('service not ready');
-    await sleep(50);
+  try {
+    for (const op of ['get', 'put'] as const) {
+      const job = {
+        op,
+        mode: 'closed',
+        concurrency: 32,
+        rps: 0,
+        durationMs: 5000,
+        population: 1000,
+      } as const;
+      const result = await measure(service, job, pin);
+      console.log(`${op.toUpperCase()}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(1)} ms`);
+    }
+  } finally {
+    // The profile is written on exit: give the service time to write it.
+    await service.stop(15_000);
   }
-  for (const op of ['get', 'put']) {
-    const job = { url, op, mode: 'closed', concurrency: 32, rps: 0, durationMs: 5000, population: 1000 };
-    const client = spawn(
-      'taskset',
-      [
-        '-c',
-        '1',
-        process.execPath,
-        '--import',
-        'tsx',
-        fileURLToPath(new URL('./bench/bench-client.ts', import.meta.url)),
-        JSON.stringify(job),
-      ],
-      { stdio: ['ignore', 'inherit', 'inherit'] },
-    );
-    await exitOf(client);
-  }
-  await stopProcess(service, 'SIGTERM', 15_000);
   const file = (await readdir(dir)).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error('no .cpuprofile written');
   const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile;

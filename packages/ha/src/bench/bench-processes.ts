@@ -1,0 +1,110 @@
+// The processes of a benchmark run (`pnpm bench`, `bench:profile`): servers on core 0, the client on core 1.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { request } from 'undici';
+import { exitOf, sleep, stopProcess } from '../child-process.js';
+import { freeLoopbackPort } from '../free-port.js';
+import type { ClientJob, ClientResult } from './bench-client.js';
+
+const run = promisify(execFile);
+const benchClient = fileURLToPath(new URL('./bench-client.ts', import.meta.url));
+
+/** Prefixes a command so it runs on one core (or leaves it unchanged). */
+export type Pin = (core: number, command: string[]) => string[];
+
+export interface Server {
+  readonly name: string;
+  readonly url: string;
+  readonly readyAfterMs: number;
+  rssBytes(): Promise<number>;
+  /** SIGTERM, SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** `taskset -c <core>` when the machine has it and more than one core; the command unchanged otherwise. */
+export async function pinner(): Promise<Pin> {
+  const hasTaskset = await run('taskset', ['-c', '0', 'true']).then(
+    () => true,
+    () => false,
+  );
+  if (!hasTaskset || cpus().length < 2) return (_core, command) => command;
+  return (core, command) => ['taskset', '-c', String(core), ...command];
+}
+
+export async function startServer(
+  name: string,
+  command: string[],
+  env: Record<string, string>,
+  pin: Pin,
+): Promise<Server> {
+  const port = await freeLoopbackPort();
+  const [file, ...args] = pin(0, command);
+  const started = performance.now();
+  // Request logs go to /dev/null: logging is on (the cost is paid), the disk is not measured.
+  const child: ChildProcess = spawn(file as string, args, {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited during start`);
+    const ready = await request(`${url}/readyz`, { signal: AbortSignal.timeout(1000) }).then(
+      async (response) => {
+        await response.body.dump();
+        return response.statusCode === 200;
+      },
+      () => false,
+    );
+    if (ready) break;
+    if (performance.now() - started > 60_000) throw new Error(`${name} not ready after 60 s`);
+    await sleep(5);
+  }
+  const readyAfterMs = performance.now() - started;
+  // With taskset the child is taskset's exec'd program: the same pid.
+  const pid = child.pid as number;
+  return {
+    name,
+    url,
+    readyAfterMs,
+    async rssBytes() {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    },
+    async stop(graceMs = 5000) {
+      await stopProcess(child, 'SIGTERM', graceMs);
+    },
+  };
+}
+
+/** Runs the bench client against `server` and samples the server's peak RSS meanwhile. */
+export async function measure(
+  server: Server,
+  job: Omit<ClientJob, 'url'>,
+  pin: Pin,
+): Promise<ClientResult & { rssMiB: number }> {
+  const [file, ...args] = pin(1, [process.execPath, '--import', 'tsx', benchClient]);
+  const child = spawn(file as string, [...args, JSON.stringify({ ...job, url: server.url })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  let peakRss = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakRss = Math.max(peakRss, await server.rssBytes());
+      await sleep(200);
+    }
+  })();
+  const exit = await exitOf(child);
+  sampling = false;
+  await sampler;
+  if (exit.code !== 0) throw new Error(`bench client failed against ${server.name}`);
+  return { ...(JSON.parse(output) as ClientResult), rssMiB: peakRss / 1024 / 1024 };
+}
