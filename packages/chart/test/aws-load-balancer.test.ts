@@ -1,5 +1,5 @@
 import test from 'ava';
-import { albSecurityGroupId, eks, targetGroupArn } from './helpers/fixtures.js';
+import { albSecurityGroupId, eks, everything, targetGroupArn } from './helpers/fixtures.js';
 import { fullname, loadHelm } from './helpers/helm.js';
 import { only, serverContainer } from './helpers/manifests.js';
 
@@ -15,8 +15,8 @@ test('the TargetGroupBinding binds the Service to the Pulumi-owned target group 
   t.deepEqual(binding.spec.serviceRef, { name: service.metadata.name, port: service.spec.ports[0].port });
 });
 
-test('the binding opens the pod port to the ALB security group', async (t) => {
-  const manifests = await helm.render(eks);
+test('given the ALB security group, the binding opens the pod port to it', async (t) => {
+  const manifests = await helm.render(everything);
   const containerPort = serverContainer(manifests).ports[0].containerPort;
   t.deepEqual(only(manifests, 'TargetGroupBinding').spec.networking, {
     ingress: [
@@ -36,6 +36,8 @@ test('without a security group the binding leaves networking to the program', as
     'TargetGroupBinding',
   );
   t.is(binding.spec.networking, undefined);
+  // The EKS stacks run this way: Pulumi owns the ALB → pod rule.
+  t.is(only(await helm.render(eks), 'TargetGroupBinding').spec.networking, undefined);
 });
 
 test('a binding without a target group ARN fails, including values-eks.yaml alone', async (t) => {

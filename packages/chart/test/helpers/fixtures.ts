@@ -5,13 +5,13 @@ export const targetGroupArn =
 export const albSecurityGroupId = 'sg-0123456789abcdef0';
 export const digest = `sha256:${'ab'.repeat(32)}`;
 
-/** values-eks.yaml plus what the Pulumi program adds (the file alone lacks the target group). */
+/**
+ * values-eks.yaml plus the binding value the Pulumi program adds (the file alone lacks the target
+ * group). The program leaves securityGroupId unset: it owns the ALB → pod security-group rule.
+ */
 export const eks: ChartInput = {
   valuesFiles: ['values-eks.yaml'],
-  set: {
-    'targetGroupBinding.targetGroupArn': targetGroupArn,
-    'targetGroupBinding.securityGroupId': albSecurityGroupId,
-  },
+  set: { 'targetGroupBinding.targetGroupArn': targetGroupArn },
 };
 
 export const minikube: ChartInput = { valuesFiles: ['values-minikube.yaml'] };
