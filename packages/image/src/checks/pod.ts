@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Cleanup } from '../cleanup.js';
 import { containerLogs } from '../container.js';
@@ -49,8 +48,4 @@ export async function writeHelmTestPod(testPod: KubeObject, baseUrl: string, fil
   if (pod.metadata?.annotations) delete pod.metadata.annotations;
   await writeFile(file, stringify(pod));
   return file;
-}
-
-export function manifestPath(runDir: string, name: string) {
-  return join(runDir, `${name}.yaml`);
 }
