@@ -13,9 +13,10 @@ import { inspectContents, listImageFiles, megabytes } from './checks/image-conte
 import { NOT_HONOURED_BY_KUBE_PLAY, runPodChecks } from './checks/pod-run.js';
 import { Cleanup } from './cleanup.js';
 import { type Engine, type EngineKind, getEngine, removeLeftovers } from './engine.js';
+import { freePort } from './free-port.js';
 import { ensureHelm, type Rendered, renderChart, splitRendered } from './kube-play.js';
 import { projectPaths } from './paths.js';
-import { freePort, startThrowawayPostgres, type ThrowawayPostgres } from './postgres.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from './postgres.js';
 import { stopChildren } from './proc.js';
 import { Report } from './report.js';
 import { type Context, IMAGE_TAG, RELEASE, SECRET_NAME } from './run-context.js';

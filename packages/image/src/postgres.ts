@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureAptPackages, isRoot } from './apt.js';
+import { freePort } from './free-port.js';
 import { mustRun, runCommand } from './proc.js';
 
 export interface ThrowawayPostgres {
@@ -13,20 +13,6 @@ export interface ThrowawayPostgres {
   /** Runs one SQL statement with psql and returns its unaligned output. */
   query(sql: string): Promise<string>;
   stop(): Promise<void>;
-}
-
-/** A TCP port nobody listens on right now (the OS picks it). */
-export function freePort() {
-  return new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 async function postgresBinDir(log: (line: string) => void) {

@@ -5,9 +5,9 @@ import {
   type HardenedContainer,
   hardenedRunArgs,
 } from '../container.js';
+import { freePort } from '../free-port.js';
 import { apiRoundTrip, waitForStatus } from '../http.js';
 import { preStopSleepSeconds, serverContainer, terminationGraceSeconds } from '../kube-play.js';
-import { freePort } from '../postgres.js';
 import { type Context, chartEnv, IMAGE_TAG, parseMemory, RELEASE, USERNAME } from '../run-context.js';
 import { checkGracefulStop } from './graceful-stop.js';
 import { checkHardening } from './hardening.js';
