@@ -1,15 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import { AcknowledgedWrites } from '../acknowledged-writes.js';
 import { sleep } from '../child-process.js';
 import { failureWindow, topDetails } from '../stats.js';
-import {
-  assertHealthy,
-  ms,
-  newAcknowledgedWrites,
-  phaseRow,
-  type Scenario,
-  steadyLoad,
-  verifyWrites,
-} from './scenario.js';
+import { assertHealthy, ms, phaseRow, type Scenario, steadyLoad, verifyWrites } from './scenario.js';
 
 /** SIGKILL one replica under load, then restart it. */
 export const crash: Scenario = {
@@ -21,7 +14,7 @@ export const crash: Scenario = {
     const victimIndex = 1;
     const victim = cluster.replicas[victimIndex];
     if (!victim) throw new Error('no replica to crash');
-    const acknowledged = newAcknowledgedWrites();
+    const acknowledged = new AcknowledgedWrites();
     const load = steadyLoad(context, acknowledged);
     let inFlightAtKill = 0;
     let sentBeforeDown = 0;

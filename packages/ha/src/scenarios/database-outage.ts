@@ -1,16 +1,9 @@
 import { performance } from 'node:perf_hooks';
+import { AcknowledgedWrites } from '../acknowledged-writes.js';
 import { sleep, waitUntil } from '../child-process.js';
 import type { Sample } from '../load-generator.js';
 import { failureWindow, topDetails } from '../stats.js';
-import {
-  assertHealthy,
-  ms,
-  newAcknowledgedWrites,
-  phaseRow,
-  type Scenario,
-  steadyLoad,
-  verifyWrites,
-} from './scenario.js';
+import { assertHealthy, ms, phaseRow, type Scenario, steadyLoad, verifyWrites } from './scenario.js';
 
 const outageMs = 4000;
 const recoveryLimitMs = 5000;
@@ -23,7 +16,7 @@ export const databaseOutage: Scenario = {
     const { cluster } = context;
     await assertHealthy(cluster);
     const pids = cluster.replicas.map((r) => r.pid);
-    const acknowledged = newAcknowledgedWrites();
+    const acknowledged = new AcknowledgedWrites();
     const load = steadyLoad(context, acknowledged);
     let stoppedAt = Number.POSITIVE_INFINITY;
     let backAt = Number.POSITIVE_INFINITY;

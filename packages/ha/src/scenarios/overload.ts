@@ -1,3 +1,4 @@
+import { AcknowledgedWrites } from '../acknowledged-writes.js';
 import { sleep } from '../child-process.js';
 import { splitCores } from '../cpu-affinity.js';
 import { limitCpu } from '../cpu-quota.js';
@@ -5,7 +6,6 @@ import { loadDispatcher, measureCapacity, type Sample } from '../load-generator.
 import { percentile, summarize, topDetails } from '../stats.js';
 import {
   assertHealthy,
-  newAcknowledgedWrites,
   phaseRow,
   type Scenario,
   type ScenarioContext,
@@ -54,7 +54,7 @@ export const overload: Scenario = {
     const { cluster } = context;
     await assertHealthy(cluster);
     const pids = cluster.replicas.map((r) => r.pid);
-    const acknowledged = newAcknowledgedWrites();
+    const acknowledged = new AcknowledgedWrites();
     const request = {
       baseUrl: cluster.lb.url,
       writeRatio: 0.5,

@@ -1,16 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { ProcessExit } from '../child-process.js';
-import { sleep } from '../child-process.js';
+import { AcknowledgedWrites } from '../acknowledged-writes.js';
+import { type ProcessExit, sleep } from '../child-process.js';
 import { topDetails } from '../stats.js';
-import {
-  assertHealthy,
-  ms,
-  newAcknowledgedWrites,
-  phaseRow,
-  type Scenario,
-  steadyLoad,
-  verifyWrites,
-} from './scenario.js';
+import { assertHealthy, ms, phaseRow, type Scenario, steadyLoad, verifyWrites } from './scenario.js';
 
 /** SIGTERM each replica in turn under load; its replacement must be healthy before the next one goes. */
 export const rollingRestart: Scenario = {
@@ -20,7 +12,7 @@ export const rollingRestart: Scenario = {
   async run(context) {
     const { cluster } = context;
     await assertHealthy(cluster);
-    const acknowledged = newAcknowledgedWrites();
+    const acknowledged = new AcknowledgedWrites();
     const load = steadyLoad(context, acknowledged);
     const exits: { name: string; exit: ProcessExit; drainMs: number; replacedInMs: number }[] = [];
     try {

@@ -1,5 +1,5 @@
 import type { Agent } from 'undici';
-import { AcknowledgedWrites } from '../acknowledged-writes.js';
+import type { AcknowledgedWrites } from '../acknowledged-writes.js';
 import type { Cluster } from '../cluster.js';
 import { type LoadRun, runLoad, type Sample } from '../load-generator.js';
 import type { Cell, ScenarioReport } from '../report.js';
@@ -41,10 +41,6 @@ export function steadyLoad(
     dispatcher: context.dispatcher,
     ...(options.onSample ? { onSample: options.onSample } : {}),
   });
-}
-
-export function newAcknowledgedWrites(): AcknowledgedWrites {
-  return new AcknowledgedWrites();
 }
 
 export function verifyWrites(
