@@ -76,7 +76,8 @@ test('an ExternalSecret renders DATABASE_URL with verify-full TLS against the mo
   t.is(externalSecret.metadata.namespace, 'hello');
   t.deepEqual(externalSecret.spec.dataFrom, [{ extract: { key: MASTER_SECRET_ARN } }]);
   t.is(externalSecret.spec.target.name, 'hello-database');
-  t.truthy(externalSecret.spec.refreshInterval);
+  // docs/infra.md: a rotated password reaches the Secret within 15 minutes.
+  t.is(externalSecret.spec.refreshInterval, '15m');
   t.is(
     externalSecret.spec.target.template.data.DATABASE_URL,
     `postgres://{{ .username | urlquery }}:{{ .password | urlquery }}@${DB_HOST}:5432/hello` +

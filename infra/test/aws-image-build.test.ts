@@ -8,12 +8,16 @@ import { stackRun } from './support/stackRuns.js';
 const run = await stackRun('dev');
 const REPOSITORY_URL = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/hello-dev';
 
-test('the ECR repository has immutable tags and scans on push', (t) => {
+test('the ECR repository has immutable tags, scans on push and keeps the 30 newest images', (t) => {
   t.like(single(run, 'aws:ecr/repository:Repository').inputs, {
     imageTagMutability: 'IMMUTABLE',
     imageScanningConfiguration: { scanOnPush: true },
   });
-  t.truthy(single(run, 'aws:ecr/lifecyclePolicy:LifecyclePolicy'));
+  const retention = JSON.parse(single(run, 'aws:ecr/lifecyclePolicy:LifecyclePolicy').inputs.policy);
+  t.like(retention.rules[0], {
+    selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 30 },
+    action: { type: 'expire' },
+  });
 });
 
 test('without a pinned image the service is built from its Dockerfile at the repo root and pushed', (t) => {
