@@ -4,7 +4,7 @@ import type { ScenarioContext } from './scenarios/scenario.js';
 import { UserFactory } from './users.js';
 
 /** The drill's fixed parameters (the figures). */
-export const drillSettings = {
+const drillSettings = {
   replicas: 3,
   rps: 300,
   timeoutMs: 5000,

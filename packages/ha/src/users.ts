@@ -24,7 +24,7 @@ function inLetters(n: number): string {
   return text;
 }
 
-export function utcDay(now: Date): number {
+function utcDay(now: Date): number {
   return Math.floor(now.getTime() / msPerDay);
 }
 

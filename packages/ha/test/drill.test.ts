@@ -7,7 +7,7 @@ import { scenarios } from '../src/scenarios/index.js';
 // scenario; each fails with the violated verdicts and the scenario's table in its log.
 let session: DrillSession | undefined;
 
-// Known open defect (README "High availability, proven"; issue 4 stays open until it is fixed): at 3x
+// Known open defect (docs/ha.md "Overload: what is fixed and what is still open"; issue 4 stays open): at 3x
 // capacity on CPU-limited replicas, HAProxy piles up hundreds of connections per replica faster than a
 // throttled process accepts them, so part of the load times out at connect instead of getting its 503.
 // The verdict is still measured and printed on every run, and `pnpm test:ha` still fails on it; every
