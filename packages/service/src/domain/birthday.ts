@@ -7,7 +7,7 @@ export type Result<T> = { ok: true; value: T } | { ok: false; detail: string };
 
 const USERNAME_PATTERN = /^\p{L}{1,64}$/u;
 const ISO_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-const MS_PER_DAY = 86_400_000;
+export const MS_PER_DAY = 86_400_000;
 
 /** `raw` is the already percent-decoded path segment. Letters of any script, 1–64 code points after NFC. */
 export function parseUsername(raw: string): Result<string> {

@@ -1,7 +1,5 @@
-import { utcDate } from './birthday.js';
+import { MS_PER_DAY, utcDate } from './birthday.js';
 import type { Clock } from './clock.js';
-
-const MS_PER_DAY = 86_400_000;
 
 /**
  * "Today" (UTC, `YYYY-MM-DD`) from the clock, formatted once per day instead of once per request:
