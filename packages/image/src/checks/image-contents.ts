@@ -4,7 +4,7 @@ import type { Engine } from '../engine.js';
 import { mustRun } from '../proc.js';
 
 /** Packages that serve building, testing or linting, never running: none may reach the image. */
-export const DEV_ONLY_PACKAGES = [
+const DEV_ONLY_PACKAGES = [
   'typescript',
   'ava',
   'tsx',
@@ -16,7 +16,7 @@ export const DEV_ONLY_PACKAGES = [
 ];
 
 /** Package-manager caches and stores, relative to the image root. */
-export const CACHE_PATHS = [
+const CACHE_PATHS = [
   'root/.npm',
   'root/.cache',
   'root/.local/share/pnpm',
@@ -27,7 +27,7 @@ export const CACHE_PATHS = [
 ];
 
 /** Package managers the runtime stage removes: the service needs only node. */
-export const PACKAGE_MANAGERS = [
+const PACKAGE_MANAGERS = [
   'usr/local/bin/npm',
   'usr/local/bin/npx',
   'usr/local/bin/pnpm',
