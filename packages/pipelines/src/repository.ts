@@ -12,7 +12,7 @@ export interface Repository {
   pins: ActionPins;
 }
 
-export const PINS_FILE = fileURLToPath(new URL('../action-pins.yaml', import.meta.url));
+const PINS_FILE = fileURLToPath(new URL('../action-pins.yaml', import.meta.url));
 
 export function loadRepository(start = fileURLToPath(new URL('.', import.meta.url))): Repository {
   const root = findRepoRoot(start);

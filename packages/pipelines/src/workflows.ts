@@ -48,7 +48,7 @@ export interface WorkflowFile {
   workflow: Workflow;
 }
 
-export function workflowsDir(repoRoot: string): string {
+function workflowsDir(repoRoot: string): string {
   return join(repoRoot, '.github', 'workflows');
 }
 
@@ -57,7 +57,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Parses one workflow; throws with the file name when it is not a mapping with `jobs`. */
-export function parseWorkflow(name: string, text: string): Workflow {
+function parseWorkflow(name: string, text: string): Workflow {
   let doc: unknown;
   try {
     doc = parse(text);
@@ -111,7 +111,7 @@ export function describeStep(ref: StepRef): string {
 }
 
 /** `owner/repo[/path]` of a step's `uses:`, without the `@ref`. */
-export function actionName(uses: string): string {
+function actionName(uses: string): string {
   const at = uses.indexOf('@');
   return at === -1 ? uses : uses.slice(0, at);
 }
