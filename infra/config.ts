@@ -67,7 +67,7 @@ export type StackConfig = AwsStackConfig | MinikubeStackConfig;
 /** Reads one raw config value (as Pulumi hands it over: structured values arrive as JSON). */
 export type ConfigReader = (key: string) => string | undefined;
 
-export const MIN_KUBERNETES_MINOR = 33;
+const MIN_KUBERNETES_MINOR = 33;
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653];
 const IMAGE_WITH_DIGEST = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[a-f0-9]{64}$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;

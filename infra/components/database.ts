@@ -2,9 +2,9 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { DatabaseConfig } from '../config.js';
 
-export const DATABASE_PORT = 5432;
+const DATABASE_PORT = 5432;
 export const DATABASE_NAME = 'hello';
-export const DATABASE_USER = 'hello';
+const DATABASE_USER = 'hello';
 
 export interface DatabaseArgs {
   identifier: string;

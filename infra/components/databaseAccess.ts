@@ -4,7 +4,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { DATABASE_NAME } from './database.js';
 import { podIdentityRole } from './podIdentity.js';
 
-export const EXTERNAL_SECRETS_CHART = {
+const EXTERNAL_SECRETS_CHART = {
   chart: 'external-secrets',
   version: '0.20.4',
   repo: 'https://charts.external-secrets.io',
@@ -13,9 +13,9 @@ const ESO_NAMESPACE = 'external-secrets';
 const ESO_SERVICE_ACCOUNT = 'external-secrets';
 export const DATABASE_SECRET_NAME = 'hello-database';
 export const DATABASE_SECRET_KEY = 'DATABASE_URL';
-export const CA_BUNDLE_CONFIG_MAP = 'rds-ca-bundle';
+const CA_BUNDLE_CONFIG_MAP = 'rds-ca-bundle';
 export const CA_BUNDLE_KEY = 'ca.pem';
-export const CA_BUNDLE_MOUNT = '/etc/ssl/db';
+const CA_BUNDLE_MOUNT = '/etc/ssl/db';
 
 export interface DatabaseAccessArgs {
   region: string;
@@ -34,7 +34,7 @@ export interface DatabaseAccessArgs {
 }
 
 /** `postgres://` URL template for ESO (Go templates): the password is URL-escaped. */
-export function databaseUrlTemplate(host: string, port: number): string {
+function databaseUrlTemplate(host: string, port: number): string {
   return (
     `postgres://{{ .username | urlquery }}:{{ .password | urlquery }}@${host}:${port}/${DATABASE_NAME}` +
     `?sslmode=verify-full&sslrootcert=${CA_BUNDLE_MOUNT}/${CA_BUNDLE_KEY}`

@@ -3,8 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import type { DomainConfig } from '../config.js';
 import { LISTENER_PORT } from './loadBalancer.js';
 
-export const CACHING_DISABLED_POLICY = 'Managed-CachingDisabled';
-export const ALL_VIEWER_EXCEPT_HOST_POLICY = 'Managed-AllViewerExceptHostHeader';
+const CACHING_DISABLED_POLICY = 'Managed-CachingDisabled';
+const ALL_VIEWER_EXCEPT_HOST_POLICY = 'Managed-AllViewerExceptHostHeader';
 
 export interface EdgeArgs {
   vpcId: pulumi.Input<string>;

@@ -2,7 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 
-export const POSTGRES_SERVICE = 'postgres';
+const POSTGRES_SERVICE = 'postgres';
 const POSTGRES_UID = 70; // the postgres user of the official alpine image
 const DB = { name: 'hello', user: 'hello', port: 5432 };
 

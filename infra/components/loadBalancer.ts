@@ -4,10 +4,10 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { podIdentityRole } from './podIdentity.js';
 
-export const CONTAINER_PORT = 8080;
+const CONTAINER_PORT = 8080;
 export const LISTENER_PORT = 80;
-export const ORIGIN_HEADER_NAME = 'X-Origin-Verify';
-export const LB_CONTROLLER_CHART = {
+const ORIGIN_HEADER_NAME = 'X-Origin-Verify';
+const LB_CONTROLLER_CHART = {
   chart: 'aws-load-balancer-controller',
   version: '1.14.0',
   repo: 'https://aws.github.io/eks-charts',

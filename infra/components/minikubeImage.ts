@@ -1,7 +1,7 @@
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 
-export const MINIKUBE_IMAGE_NAME = 'high-available-server';
+const MINIKUBE_IMAGE_NAME = 'high-available-server';
 
 export interface MinikubeImageArgs {
   repoRoot: string;

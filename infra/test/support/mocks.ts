@@ -18,7 +18,7 @@ export interface Registration {
   dependsOn?: string[];
 }
 
-export const ACCOUNT = '123456789012';
+const ACCOUNT = '123456789012';
 export const MOCK_DIGEST = `sha256:${'d'.repeat(64)}`;
 export const CACHING_DISABLED_ID = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 export const ALL_VIEWER_EXCEPT_HOST_ID = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
