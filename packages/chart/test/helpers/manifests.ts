@@ -14,9 +14,6 @@ export function ofKind(manifests: readonly Manifest[], kind: string): Manifest[]
   return manifests.filter((m) => m.kind === kind);
 }
 
-export const isHook = (m: Manifest, hook: string): boolean =>
-  (m.metadata.annotations?.['helm.sh/hook'] ?? '').split(',').includes(hook);
-
 // biome-ignore lint/suspicious/noExplicitAny: pod specs come from rendered YAML
 export type PodSpec = any;
 
