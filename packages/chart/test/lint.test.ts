@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import test from 'ava';
 import { shippedInputs } from './helpers/fixtures.js';
 import { loadHelm } from './helpers/helm.js';
@@ -17,8 +19,6 @@ test('helm lint --strict fails on values the schema refuses', async (t) => {
 });
 
 test('the bundled helm is Helm 4', async (t) => {
-  const { execFile } = await import('node:child_process');
-  const { promisify } = await import('node:util');
   const { stdout } = await promisify(execFile)(helm.binary, ['version', '--short']);
   t.regex(stdout, /^v4\./);
 });
