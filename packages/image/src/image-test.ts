@@ -1,7 +1,7 @@
 /**
  * `pnpm test:image`: builds packages/service/Dockerfile with a real container engine and runs the
  * image, and then the chart's pod, the way Kubernetes would. Prints one PASS/FAIL line per check
- * and a closing `N passed, N failed` line; exits non-zero on any failure. See .notes/image.md.
+ * and a closing `N passed, N failed` line; exits non-zero on any failure. See docs/image.md.
  */
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
