@@ -90,3 +90,12 @@ test('index.ts only wires components on minikube too', (t) => {
     ),
   );
 });
+
+test('the stack outputs say how to reach the service (the chart names its Service <release>-high-available-server)', (t) => {
+  t.deepEqual(run.outputs, {
+    clusterName: 'minikube',
+    namespace: 'hello',
+    localUrl:
+      'kubectl -n hello port-forward svc/hello-high-available-server 8080:80  # then http://127.0.0.1:8080',
+  });
+});
