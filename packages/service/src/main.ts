@@ -45,14 +45,18 @@ async function start(config: Config, logger: Logger): Promise<void> {
         ? monitorEventLoopLoad({
             maxDelayMs: config.maxEventLoopDelayMs,
             windowMs: 250,
-            onChange: (overloaded, delayMs) =>
-              overloaded
-                ? logger.warn({ eventLoopDelayMs: delayMs }, 'overloaded: shedding requests with 503')
-                : logger.info({ eventLoopDelayMs: delayMs }, 'load back to normal: no longer shedding'),
+            onChange: (overloaded, { utilization, delayMs }) => {
+              const reading = {
+                eventLoopUtilization: Math.round(utilization * 100) / 100,
+                eventLoopDelayMs: Math.round(delayMs),
+              };
+              if (overloaded) logger.warn(reading, 'overloaded: shedding requests with 503');
+              else logger.info(reading, 'load back to normal: no longer shedding');
+            },
           })
         : NEVER_OVERLOADED,
   });
-  const server = createHttpServer(app.callback());
+  const server = createHttpServer(app);
   const onSignal = gracefulShutdown({
     server,
     readiness,

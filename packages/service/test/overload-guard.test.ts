@@ -1,4 +1,5 @@
 import test from 'ava';
+import { Client } from 'undici';
 import { createMemoryRepository } from '../src/store/memory.js';
 import type { UserRepository } from '../src/store/repository.js';
 import { send, startTestApp } from './helpers/http-app.js';
@@ -82,4 +83,45 @@ test('a request shed while draining closes its connection, like every response d
   const closed = await send(app, 'GET', '/hello/Alice');
   assertProblem(t, closed, 503);
   t.is(closed.headers.connection, 'close');
+});
+
+test('a shed PUT leaves its keep-alive connection clean for the next request', async (t) => {
+  // Shedding answers before anything reads the body: node:http must discard it, not parse it as a request.
+  let overloaded = true;
+  const app = await startTestApp({ load: { shouldShed: () => overloaded } });
+  const client = new Client(app.url, { pipelining: 1 });
+  t.teardown(async () => {
+    await client.close();
+    await app.close();
+  });
+  const body = JSON.stringify({ dateOfBirth: '1990-05-17', padding: 'x'.repeat(64 * 1024) });
+  const shed = await client.request({
+    method: 'PUT',
+    path: '/hello/Alice',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  t.is(shed.statusCode, 503);
+  await shed.body.dump();
+
+  overloaded = false;
+  const next = await client.request({
+    method: 'PUT',
+    path: '/hello/Alice',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ dateOfBirth: '1990-05-17' }),
+  });
+  t.is(next.statusCode, 204);
+  await next.body.dump();
+  const reads = await client.request({ method: 'GET', path: '/hello/Alice' });
+  t.is(reads.statusCode, 200);
+  await reads.body.dump();
+});
+
+test('probes are never shed, with or without a query string', async (t) => {
+  const app = await startTestApp({ load: { shouldShed: () => true } });
+  t.teardown(() => app.close());
+  for (const path of ['/livez', '/readyz', '/metrics', '/readyz?verbose=1', '/livez?'])
+    t.is((await send(app, 'GET', path)).status, 200, path);
+  assertProblem(t, await send(app, 'GET', '/hello/Alice?x=/readyz'), 503);
 });

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../domain/clock.js';
@@ -31,8 +32,11 @@ export interface AppDependencies {
   readinessPingTimeoutMs?: number;
 }
 
-/** Builds the Koa app; everything it needs comes in, so tests can swap the store, the clock and the state. */
-export function createApp(dependencies: AppDependencies): Koa<AppState> {
+/**
+ * Builds the app as a node:http request listener: load shedding in front, then Koa. Everything it needs
+ * comes in, so tests can swap the store, the clock and the state.
+ */
+export function createApp(dependencies: AppDependencies): RequestListener {
   const { repository, clock, logger, readiness, registry, maxInFlight } = dependencies;
   const hello = helloHandlers({ repository, clock });
   const routes = createRouteTable([
@@ -57,10 +61,10 @@ export function createApp(dependencies: AppDependencies): Koa<AppState> {
   // Errors are answered and logged by `problemResponses`; Koa's own stderr printing would duplicate them.
   app.silent = true;
   app.on('error', (error: unknown) => logger.error({ err: error }, 'unhandled error in response'));
-  // First, so a saturated process spends nothing on requests it refuses.
-  app.use(shedWhenOverloaded(dependencies.load ?? NEVER_OVERLOADED, registry, readiness));
   app.use(observe({ routes, metrics: createHttpMetrics(registry), logger, readiness }));
   app.use(problemResponses(logger));
   app.use(dispatch(maxInFlight));
-  return app;
+  // In front of Koa, so a saturated process spends next to nothing on requests it refuses.
+  const shedding = shedWhenOverloaded(dependencies.load ?? NEVER_OVERLOADED, registry, readiness);
+  return shedding(app.callback());
 }

@@ -1,8 +1,7 @@
-import type { Middleware } from 'koa';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
 import type { LoadSignal } from '../lifecycle/event-loop-load.js';
 import type { Readiness } from '../lifecycle/readiness.js';
-import type { AppState } from './context.js';
 import {
   OVERLOAD_DETAIL,
   OVERLOAD_RETRY_AFTER_SECONDS,
@@ -25,32 +24,41 @@ const SHED_HEADERS: Record<string, string> = {
   'Retry-After': OVERLOAD_RETRY_AFTER_SECONDS,
 };
 
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
 /**
- * The outermost middleware: for the share of requests `load` says to refuse, answer 503 problem+json
- * straight away — before routing, body parsing, the per-request log line and the latency metric, which
- * is where a starved process would spend the CPU it does not have. Shed requests are counted in
- * `http_requests_shed_total`; the state change itself is logged by whoever owns the load monitor.
+ * Wraps the app's request listener: for the share of requests `load` says to refuse, answer 503
+ * problem+json straight from node:http — before Koa builds a context, before routing, body parsing, the
+ * per-request log line and the latency metric. A shed answer costs about a third of a served one (measured:
+ * docs/ha.md); in Koa middleware it cost over half, too much to refuse three times the capacity. Shed
+ * requests are counted in `http_requests_shed_total`; the state change is logged by the load monitor's owner.
  */
 export function shedWhenOverloaded(
   load: LoadSignal,
   registry: Registry,
   readiness: Readiness,
-): Middleware<AppState> {
+): (listener: RequestListener) => RequestListener {
   const shed = new Counter({
     name: 'http_requests_shed_total',
     help: 'Requests answered 503 at once because the event loop was saturated',
     registers: [registry],
   });
-  return function shedWhenOverloaded(ctx, next) {
-    // The load check first: while not shedding (nearly always) it is one comparison, and no path lookup.
-    if (!load.shouldShed() || NEVER_SHED.has(ctx.path)) return next();
-    shed.inc();
-    ctx.respond = false;
-    // `writeHead` merges headers already set, so the fixed ones stay prebuilt and only the id is per request.
-    ctx.res.setHeader('X-Request-Id', requestIdFrom(ctx.req.headers['x-request-id']));
-    // Like every other response while draining, so the client moves to another replica.
-    if (readiness.draining) ctx.res.setHeader('Connection', 'close');
-    ctx.res.writeHead(503, SHED_HEADERS).end(SHED_BODY);
-    return Promise.resolve();
-  };
+  return (listener) =>
+    function shedWhenOverloaded(req: IncomingMessage, res: ServerResponse) {
+      // The load check first: while not shedding (nearly always) it is one comparison, and no path lookup.
+      if (!load.shouldShed() || NEVER_SHED.has(pathOf(req.url))) {
+        listener(req, res);
+        return;
+      }
+      shed.inc();
+      res.setHeader('X-Request-Id', requestIdFrom(req.headers['x-request-id']));
+      // Like every other response while draining, so the client moves to another replica.
+      if (readiness.draining) res.setHeader('Connection', 'close');
+      // The body, if any, is never read: node:http discards it before the connection's next request.
+      res.writeHead(503, SHED_HEADERS).end(SHED_BODY);
+    };
 }

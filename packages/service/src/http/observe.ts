@@ -18,7 +18,7 @@ export interface ObserveDependencies {
 }
 
 /**
- * Runs right after load shedding (shed requests never get here; `http_requests_shed_total` counts them):
+ * The first Koa middleware (shed requests never reach Koa; `http_requests_shed_total` counts them):
  * resolves the route (so every other response, in-flight overload rejections included, gets a bounded
  * route label), stamps the request id and the fixed headers, then records one metric sample and one log
  * line per request. Headers go straight to `res.setHeader`, skipping Koa's per-call normalisation.

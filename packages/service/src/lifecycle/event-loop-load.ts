@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 /** Whether to refuse the request at hand; asked once per request, so it must be cheap. */
 export interface LoadSignal {
@@ -11,7 +11,19 @@ export interface EventLoopLoadMonitor extends LoadSignal {
   stop(): void;
 }
 
-// Additive increase while saturated, halving once clearly not: the refused share settles near where the
+/** One window's reading of the event loop. */
+export interface EventLoopReading {
+  /** Share of the window the loop spent running callbacks rather than waiting for I/O, 0…1. */
+  readonly utilization: number;
+  /** How late timers ran (p99 of the window, or the window timer's own lateness if larger). */
+  readonly delayMs: number;
+}
+
+// A loop busy for at least this share of a window has no spare CPU: any further work queues.
+const SATURATED_UTILIZATION = 0.95;
+// Below this share it clearly has spare CPU again.
+const SPARE_UTILIZATION = 0.8;
+// Additive increase while overloaded, halving once clearly not: the refused share settles near where the
 // admitted work matches what the CPU can do, instead of flapping between "take everything" and "refuse
 // everything" (each "take everything" phase queues seconds of work on a CPU-limited pod), and it is gone
 // within about a second of the load falling.
@@ -20,11 +32,29 @@ const SHED_DECAY = 0.5;
 const SHED_FLOOR = 0.02;
 
 /**
- * Load shedding driven by event-loop delay. An in-flight counter alone sheds too late on a CPU-limited
- * pod: requests queue in the socket and the event loop before any middleware can count them, probes time
- * out and the load balancer drops every replica at once. Event-loop delay sees that queue. Each window,
- * the shed fraction rises while the p99 delay exceeds `maxDelayMs` and halves while it is under half
- * of it. The per-request cost is one comparison (and a random draw while shedding).
+ * The shed-fraction controller, without timers (so it can be tested on readings). Overloaded means both:
+ * - saturated: the loop never waited for I/O in the window. Delay alone misreads a CPU-limited pod, whose
+ *   loop waits out the throttled part of every 100 ms CFS period (about 90 ms at a quarter CPU) whether
+ *   its queue is empty or holds seconds of work in the listen backlog, where no timer can see it;
+ * - delayed: timers ran over `maxDelayMs` late, so work waits. Saturation alone would shed in a closed-loop
+ *   benchmark, which keeps the CPU busy with a short queue and no one waiting long.
+ * Then the shed fraction rises; it halves once the loop has spare CPU or runs on time again.
+ */
+export function nextShedFraction(current: number, reading: EventLoopReading, maxDelayMs: number): number {
+  const overloaded = reading.utilization >= SATURATED_UTILIZATION && reading.delayMs > maxDelayMs;
+  if (overloaded) return Math.min(1, current + SHED_STEP_UP);
+  const calm = reading.utilization < SPARE_UTILIZATION || reading.delayMs < maxDelayMs / 2;
+  if (!calm) return current;
+  const decayed = current * SHED_DECAY;
+  return decayed < SHED_FLOOR ? 0 : decayed;
+}
+
+/**
+ * Load shedding driven by the event loop: each `windowMs`, its utilization and timer delay go through
+ * `nextShedFraction`. An in-flight counter alone sheds too late on a CPU-limited pod: requests queue in
+ * the socket backlog and the event loop before any middleware can count them, probes time out and the
+ * load balancer drops every replica at once. The per-request cost is one comparison (and a random draw
+ * while shedding).
  */
 export function monitorEventLoopLoad({
   maxDelayMs,
@@ -33,28 +63,30 @@ export function monitorEventLoopLoad({
 }: {
   maxDelayMs: number;
   windowMs: number;
-  /** Called when shedding starts or stops, with the delay that decided it (one log line, not one per request). */
-  onChange?: (shedding: boolean, delayMs: number) => void;
+  /** Called when shedding starts or stops, with the reading that decided it (one log line, not one per request). */
+  onChange?: (shedding: boolean, reading: EventLoopReading) => void;
 }): EventLoopLoadMonitor {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
   let shedFraction = 0;
   let lastTick = performance.now();
+  let windowStart: EventLoopUtilization = performance.eventLoopUtilization();
   const timer = setInterval(() => {
     // The window timer's own lateness is the delay it suffered; the histogram holds the finer samples
     // (which may land just after this tick when both timers were held up by the same block).
     const now = performance.now();
     const lateness = now - lastTick - windowMs;
     lastTick = now;
-    const delayMs = Math.max(lateness, histogram.percentile(99) / 1e6);
+    const windowEnd = performance.eventLoopUtilization();
+    const reading: EventLoopReading = {
+      utilization: performance.eventLoopUtilization(windowEnd, windowStart).utilization,
+      delayMs: Math.max(lateness, histogram.percentile(99) / 1e6),
+    };
+    windowStart = windowEnd;
     histogram.reset();
     const wasShedding = shedFraction > 0;
-    if (delayMs > maxDelayMs) shedFraction = Math.min(1, shedFraction + SHED_STEP_UP);
-    else if (delayMs < maxDelayMs / 2) {
-      shedFraction *= SHED_DECAY;
-      if (shedFraction < SHED_FLOOR) shedFraction = 0;
-    }
-    if (wasShedding !== shedFraction > 0) onChange?.(shedFraction > 0, Math.round(delayMs));
+    shedFraction = nextShedFraction(shedFraction, reading, maxDelayMs);
+    if (wasShedding !== shedFraction > 0) onChange?.(shedFraction > 0, reading);
   }, windowMs);
   timer.unref();
   return {

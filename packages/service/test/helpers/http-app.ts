@@ -58,7 +58,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       ? {}
       : { readinessPingTimeoutMs: options.readinessPingTimeoutMs }),
   });
-  const server: Server = createServer(app.callback());
+  const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
