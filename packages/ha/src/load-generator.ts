@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import type { AcknowledgedWrites } from './acknowledged-writes.js';
+import { sleep } from './child-process.js';
 import { acceptableGreetings, type TestUser, type UserFactory } from './users.js';
 
 /** ok: the expected answer. unavailable: 503 (an honest refusal; each scenario decides if it is allowed). */
@@ -21,6 +22,8 @@ export interface Sample {
   readonly detail?: string;
   /** Content-Type of a 503, to tell the service's problem+json from the load balancer's page. */
   readonly contentType?: string;
+  /** A 503's `Retry-After`, in ms. */
+  readonly retryAfterMs?: number;
 }
 
 export interface LoadOptions {
@@ -65,8 +68,16 @@ async function send(options: RequestOptions, kind: 'put' | 'get', user: TestUser
   const body = await response.body.text();
   const contentType = String(response.headers['content-type'] ?? '');
   const status = response.statusCode;
-  if (status === 503)
-    return { status, outcome: 'unavailable' as const, detail: `503 ${body.slice(0, 120)}`, contentType };
+  if (status === 503) {
+    const retryAfterS = Number(response.headers['retry-after']);
+    return {
+      status,
+      outcome: 'unavailable' as const,
+      detail: `503 ${body.slice(0, 120)}`,
+      contentType,
+      ...(retryAfterS > 0 ? { retryAfterMs: retryAfterS * 1000 } : {}),
+    };
+  }
   if (kind === 'put') {
     if (status === 204 && body === '') {
       options.acknowledged.add(user);
@@ -101,8 +112,10 @@ async function oneRequest(options: RequestOptions, scheduledAt: number): Promise
 }
 
 /**
- * Closed loop: `concurrency` clients each send the next request as soon as the previous one is answered.
- * Their answer rate is the capacity of the system under test (this client included).
+ * Closed loop: `concurrency` clients each send the next request as soon as the previous one is answered,
+ * or, after a 503, once its `Retry-After` has passed, as a well-behaved client does. Their rate of served
+ * answers is the capacity of the system under test (this client included); a client that retried a
+ * refusal at once would measure how fast the service refuses instead.
  */
 export async function measureCapacity(
   options: RequestOptions & { concurrency: number; durationMs: number },
@@ -110,7 +123,12 @@ export async function measureCapacity(
   const samples: Sample[] = [];
   const end = performance.now() + options.durationMs;
   const client = async () => {
-    while (performance.now() < end) samples.push(await oneRequest(options, performance.now()));
+    while (performance.now() < end) {
+      const sample = await oneRequest(options, performance.now());
+      samples.push(sample);
+      if (sample.retryAfterMs !== undefined)
+        await sleep(Math.min(sample.retryAfterMs, end - performance.now()));
+    }
   };
   await Promise.all(Array.from({ length: options.concurrency }, client));
   return samples;

@@ -44,8 +44,9 @@ function watchRss(context: ScenarioContext): { stop(): Promise<number> } {
  * About 3x the measured capacity for 10 s. For this scenario only, the replicas and PostgreSQL get one half
  * of the cores and the load generator and HAProxy the other (taskset), and the replicas share a quarter of a CPU
  * (cgroup), so the server side is the bottleneck and one client process can really offer 3x what it
- * sustains. Capacity is measured just before, under those limits, by a short closed loop (64 clients back
- * to back for 3 s). The client's own send lag is measured too: an overload it could not offer fails.
+ * sustains. Capacity is measured just before, under those limits, by a short closed loop (64 clients for
+ * 3 s, each waiting out a 503's Retry-After) as the rate of served answers: refusals are not capacity.
+ * The client's own send lag is measured too: an overload it could not offer fails.
  */
 export const overload: Scenario = {
   id: 'overload',
@@ -85,9 +86,12 @@ export const overload: Scenario = {
     const overloadDispatcher = loadDispatcher(3000);
     try {
       probe = await measureCapacity({ ...request, concurrency: 64, durationMs: 3000 });
-      offered = Math.round(summarize(probe).rps * overloadFactor);
+      // Capacity is what the replicas serve: a 503 from shedding during the probe is not capacity.
+      const probeSummary = summarize(probe);
+      const capacity = (probeSummary.rps * probeSummary.ok) / Math.max(1, probeSummary.requests);
+      offered = Math.round(capacity * overloadFactor);
       context.log(
-        `  ${split.description}; ${quota.description}; capacity ${summarize(probe).rps.toFixed(0)} req/s, offering ${offered}`,
+        `  ${split.description}; ${quota.description}; capacity ${capacity.toFixed(0)} req/s served, offering ${offered}`,
       );
       const rss = watchRss(context);
       try {
