@@ -38,7 +38,7 @@ test('the server gets every setting the service reads', async (t) => {
   t.is(env.get('PORT')?.value, '8080');
   t.is(env.get('HOST')?.value, '0.0.0.0');
   t.is(env.get('MAX_IN_FLIGHT')?.value, '256');
-  t.is(env.get('MAX_EVENT_LOOP_DELAY_MS')?.value, '50');
+  t.is(env.get('MAX_EVENT_LOOP_DELAY_MS')?.value, '200');
 });
 
 test('postgres: DATABASE_URL comes from the existing Secret, never from values', async (t) => {

@@ -10,7 +10,7 @@ export interface Config {
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
   maxInFlight: number;
-  /** Shed load while the event loop is saturated and its p99 delay exceeds this; 0 turns event-loop shedding off. */
+  /** Shed load while the event loop is saturated and its p99 delay exceeds this (or its CPU limit throttles it); 0 turns event-loop shedding off. */
   maxEventLoopDelayMs: number;
 }
 
@@ -58,7 +58,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       SHUTDOWN_DELAY_MS: milliseconds({ default: 0 }),
       SHUTDOWN_TIMEOUT_MS: milliseconds({ default: 10_000 }),
       MAX_IN_FLIGHT: positiveCount({ default: 256 }),
-      MAX_EVENT_LOOP_DELAY_MS: milliseconds({ default: 50 }),
+      MAX_EVENT_LOOP_DELAY_MS: milliseconds({ default: 200 }),
     },
     {
       reporter: ({ errors }) => {

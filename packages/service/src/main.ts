@@ -8,6 +8,7 @@ import { type Config, ConfigError, loadConfig } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { createApp } from './http/app.js';
 import { createHttpServer, listen } from './http/server.js';
+import { cgroupThrottledTime } from './lifecycle/cpu-throttling.js';
 import { monitorEventLoopLoad, NEVER_OVERLOADED } from './lifecycle/event-loop-load.js';
 import { gracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { createReadiness } from './lifecycle/readiness.js';
@@ -45,10 +46,12 @@ async function start(config: Config, logger: Logger): Promise<void> {
         ? monitorEventLoopLoad({
             maxDelayMs: config.maxEventLoopDelayMs,
             windowMs: 250,
-            onChange: (overloaded, { utilization, delayMs }) => {
+            throttledTime: cgroupThrottledTime(),
+            onChange: (overloaded, { utilization, delayMs, throttled }) => {
               const reading = {
                 eventLoopUtilization: Math.round(utilization * 100) / 100,
                 eventLoopDelayMs: Math.round(delayMs),
+                cpuThrottled: throttled,
               };
               if (overloaded) logger.warn(reading, 'overloaded: shedding requests with 503');
               else logger.info(reading, 'load back to normal: no longer shedding');
@@ -72,6 +75,8 @@ async function start(config: Config, logger: Logger): Promise<void> {
     { host: config.host, port, store: config.store, startupMs: Math.round(performance.now()) },
     `listening on ${config.host}:${port}`,
   );
+  // Log lines are batched (logger.ts); this one is what people and scripts wait for.
+  logger.flush();
 }
 
 const config = configOrExit();

@@ -13,7 +13,7 @@ test('defaults', (t) => {
     shutdownDelayMs: 0,
     shutdownTimeoutMs: 10_000,
     maxInFlight: 256,
-    maxEventLoopDelayMs: 50,
+    maxEventLoopDelayMs: 200,
   });
 });
 

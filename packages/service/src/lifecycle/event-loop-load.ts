@@ -1,4 +1,5 @@
 import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { ThrottledTimeReader } from './cpu-throttling.js';
 
 /** Whether to refuse the request at hand; asked once per request, so it must be cheap. */
 export interface LoadSignal {
@@ -17,6 +18,8 @@ export interface EventLoopReading {
   readonly utilization: number;
   /** How late timers ran (p99 of the window, or the window timer's own lateness if larger). */
   readonly delayMs: number;
+  /** Whether the CPU limit of the process's cgroup throttled it during the window. */
+  readonly throttled: boolean;
 }
 
 // A loop busy for at least this share of a window has no spare CPU: any further work queues.
@@ -32,26 +35,29 @@ const SHED_DECAY = 0.5;
 const SHED_FLOOR = 0.02;
 
 /**
- * The shed-fraction controller, without timers (so it can be tested on readings). Overloaded means both:
- * - saturated: the loop never waited for I/O in the window. Delay alone misreads a CPU-limited pod, whose
- *   loop waits out the throttled part of every 100 ms CFS period (about 90 ms at a quarter CPU) whether
- *   its queue is empty or holds seconds of work in the listen backlog, where no timer can see it;
- * - delayed: timers ran over `maxDelayMs` late, so work waits. Saturation alone would shed in a closed-loop
- *   benchmark, which keeps the CPU busy with a short queue and no one waiting long.
- * Then the shed fraction rises; it halves once the loop has spare CPU or runs on time again.
+ * The shed-fraction controller, without timers (so it can be tested on readings). Overloaded means the loop
+ * is saturated (it hardly waited for I/O in the window: any further work queues) and either
+ * - its timers ran over `maxDelayMs` late: work waits in the process. Saturation alone would shed in a
+ *   closed-loop benchmark, which keeps the CPU busy with a short queue and no one waiting long; or
+ * - its CPU limit throttled it: work waits outside, in the listen backlog, where no timer sees it. Delay
+ *   misreads a CPU-limited pod: its loop waits out the throttled part of every 100 ms CFS period (about
+ *   90 ms at a quarter CPU) whether the backlog is empty or holds seconds of requests.
+ * Then the shed fraction rises; it halves once the loop has spare CPU, or runs on time and unthrottled.
  */
 export function nextShedFraction(current: number, reading: EventLoopReading, maxDelayMs: number): number {
-  const overloaded = reading.utilization >= SATURATED_UTILIZATION && reading.delayMs > maxDelayMs;
-  if (overloaded) return Math.min(1, current + SHED_STEP_UP);
-  const calm = reading.utilization < SPARE_UTILIZATION || reading.delayMs < maxDelayMs / 2;
+  const saturated = reading.utilization >= SATURATED_UTILIZATION;
+  if (saturated && (reading.delayMs > maxDelayMs || reading.throttled))
+    return Math.min(1, current + SHED_STEP_UP);
+  const calm =
+    reading.utilization < SPARE_UTILIZATION || (reading.delayMs < maxDelayMs / 2 && !reading.throttled);
   if (!calm) return current;
   const decayed = current * SHED_DECAY;
   return decayed < SHED_FLOOR ? 0 : decayed;
 }
 
 /**
- * Load shedding driven by the event loop: each `windowMs`, its utilization and timer delay go through
- * `nextShedFraction`. An in-flight counter alone sheds too late on a CPU-limited pod: requests queue in
+ * Load shedding driven by the event loop: each `windowMs`, its utilization, its timer delay and whether the
+ * CPU limit throttled it go through `nextShedFraction`. An in-flight counter alone sheds too late on a CPU-limited pod: requests queue in
  * the socket backlog and the event loop before any middleware can count them, probes time out and the
  * load balancer drops every replica at once. The per-request cost is one comparison (and a random draw
  * while shedding).
@@ -59,10 +65,13 @@ export function nextShedFraction(current: number, reading: EventLoopReading, max
 export function monitorEventLoopLoad({
   maxDelayMs,
   windowMs,
+  throttledTime = () => undefined,
   onChange,
 }: {
   maxDelayMs: number;
   windowMs: number;
+  /** The cgroup's throttled-time counter (`cgroupThrottledTime()`); default: no CPU limit known. */
+  throttledTime?: ThrottledTimeReader;
   /** Called when shedding starts or stops, with the reading that decided it (one log line, not one per request). */
   onChange?: (shedding: boolean, reading: EventLoopReading) => void;
 }): EventLoopLoadMonitor {
@@ -71,6 +80,7 @@ export function monitorEventLoopLoad({
   let shedFraction = 0;
   let lastTick = performance.now();
   let windowStart: EventLoopUtilization = performance.eventLoopUtilization();
+  let throttledBefore = throttledTime();
   const timer = setInterval(() => {
     // The window timer's own lateness is the delay it suffered; the histogram holds the finer samples
     // (which may land just after this tick when both timers were held up by the same block).
@@ -78,10 +88,14 @@ export function monitorEventLoopLoad({
     const lateness = now - lastTick - windowMs;
     lastTick = now;
     const windowEnd = performance.eventLoopUtilization();
+    const throttledNow = throttledTime();
     const reading: EventLoopReading = {
       utilization: performance.eventLoopUtilization(windowEnd, windowStart).utilization,
       delayMs: Math.max(lateness, histogram.percentile(99) / 1e6),
+      throttled:
+        throttledNow !== undefined && throttledBefore !== undefined && throttledNow > throttledBefore,
     };
+    throttledBefore = throttledNow;
     windowStart = windowEnd;
     histogram.reset();
     const wasShedding = shedFraction > 0;
