@@ -13,6 +13,9 @@ import type { ClientJob, ClientResult } from './bench-client.js';
 const run = promisify(execFile);
 const benchClient = fileURLToPath(new URL('./bench-client.ts', import.meta.url));
 
+// USER_HZ, the unit of /proc/<pid>/stat CPU times: 100 on Linux whatever the kernel's own tick rate.
+const msPerClockTick = 10;
+
 /** Prefixes a command so it runs on one core (or leaves it unchanged). */
 export type Pin = (core: number, command: string[]) => string[];
 
@@ -21,6 +24,8 @@ export interface Server {
   readonly url: string;
   readonly readyAfterMs: number;
   rssBytes(): Promise<number>;
+  /** CPU time the server process has used so far (all its threads), in ms; 0 once it has exited. */
+  cpuMs(): Promise<number>;
   /** SIGTERM, SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -74,18 +79,28 @@ export async function startServer(
       const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
     },
+    async cpuMs() {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * msPerClockTick;
+    },
     async stop(graceMs = 5000) {
       await stopProcess(child, 'SIGTERM', graceMs);
     },
   };
 }
 
-/** Runs the bench client against `server` and samples the server's peak RSS meanwhile. */
+/**
+ * Runs the bench client against `server` and samples the server's peak RSS meanwhile, and the server's CPU
+ * time per answered request: the cost of one request, whichever side (client or server) limited the rate.
+ */
 export async function measure(
   server: Server,
   job: Omit<ClientJob, 'url'>,
   pin: Pin,
-): Promise<ClientResult & { rssMiB: number }> {
+): Promise<ClientResult & { rssMiB: number; serverCpuUsPerRequest: number }> {
+  const cpuBefore = await server.cpuMs();
   const [file, ...args] = pin(1, [process.execPath, '--import', 'tsx', benchClient]);
   const child = spawn(file as string, [...args, JSON.stringify({ ...job, url: server.url })], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -105,6 +120,12 @@ export async function measure(
   const exit = await exitOf(child);
   sampling = false;
   await sampler;
+  const cpuUsedMs = (await server.cpuMs()) - cpuBefore;
   if (exit.code !== 0) throw new Error(`bench client failed against ${server.name}`);
-  return { ...(JSON.parse(output) as ClientResult), rssMiB: peakRss / 1024 / 1024 };
+  const result = JSON.parse(output) as ClientResult;
+  return {
+    ...result,
+    rssMiB: peakRss / 1024 / 1024,
+    serverCpuUsPerRequest: result.requests > 0 ? (cpuUsedMs * 1000) / result.requests : 0,
+  };
 }
