@@ -116,10 +116,15 @@ async function main(): Promise<number> {
       [process.execPath, '--import', 'tsx', here('./bench/bare-server.ts'), rulesPath],
       {},
     );
-    // Interleaved rounds, so a burst of other work on the machine hits both sides alike.
+    const minimalKoa = await start(
+      'minimal Koa (memory)',
+      [process.execPath, '--import', 'tsx', here('./bench/minimal-koa-server.ts'), rulesPath],
+      {},
+    );
+    // Interleaved rounds, so a burst of other work on the machine hits every side alike.
     for (let round = 1; round <= rounds; round++) {
       for (const op of ['get', 'put'] as const) {
-        for (const server of [serviceMemory, bare]) {
+        for (const server of [serviceMemory, minimalKoa, bare]) {
           const row = await throughput(server, op, pin);
           rows.push(row);
           console.log(
@@ -157,13 +162,18 @@ async function main(): Promise<number> {
   // same ratio only if the server were the bottleneck, and one client process on the other core cannot
   // saturate a bare node:http server (its CPU column says so).
   const cpuUs = (target: string, op: 'get' | 'put') => find(target, op)?.serverCpuUs ?? Number.NaN;
-  const ratio = (op: 'get' | 'put') => cpuUs('bare node:http (memory)', op) / cpuUs('service (memory)', op);
+  const ratio = (op: 'get' | 'put', target = 'service (memory)') =>
+    cpuUs('bare node:http (memory)', op) / cpuUs(target, op);
   const throughputRatio = (op: 'get' | 'put') =>
     (find('service (memory)', op)?.rps ?? 0) /
     (find('bare node:http (memory)', op)?.rps ?? Number.POSITIVE_INFINITY);
   const ratios = { get: ratio('get'), put: ratio('put') };
+  const minimalKoaRatios = {
+    get: ratio('get', 'minimal Koa (memory)'),
+    put: ratio('put', 'minimal Koa (memory)'),
+  };
   console.log(
-    '\n## Throughput, closed loop (32 connections, 3 s; memory rows: median of 3 interleaved rounds)\n',
+    '\n## Throughput, closed loop (32 connections, 3 s; memory-store rows: median of 3 interleaved rounds)\n',
   );
   console.log(
     table(
@@ -181,17 +191,19 @@ async function main(): Promise<number> {
     ),
   );
   console.log(
-    '\n## Framework cost: bare node:http / service (Koa, request logging on), server CPU per request, same contract work\n',
+    '\n## Framework cost: bare node:http / service (Koa, request logging on), server CPU per request, same contract work (minimal Koa + @koa/router + koa-bodyparser, nothing else, for reference)\n',
   );
   console.log(
     table(
       (['get', 'put'] as const).map((op) => ({
         op: op.toUpperCase(),
         'service µs': cpuUs('service (memory)', op),
+        'minimal Koa µs': cpuUs('minimal Koa (memory)', op),
         'bare µs': cpuUs('bare node:http (memory)', op),
         ratio: ratios[op].toFixed(2),
         target: `>= ${targets[op].toFixed(2)}`,
         verdict: ratios[op] >= targets[op] ? 'met' : 'BELOW TARGET',
+        'minimal Koa ratio': ratio(op, 'minimal Koa (memory)').toFixed(2),
         'throughput ratio (client-bound, indicative)': throughputRatio(op).toFixed(2),
       })),
     ),
@@ -223,7 +235,7 @@ async function main(): Promise<number> {
   await mkdir(here('../bench-results'), { recursive: true });
   await writeFile(
     resultsFile,
-    `${JSON.stringify({ machine, throughput: summary, rounds: rows, ratios, fixedRate: rate, startup }, null, 2)}\n`,
+    `${JSON.stringify({ machine, throughput: summary, rounds: rows, ratios, minimalKoaRatios, fixedRate: rate, startup }, null, 2)}\n`,
   );
   console.log(`\nwritten to ${resultsFile}`);
   const errors = rows.reduce((n, r) => n + r.errors, 0) + rate.reduce((n, r) => n + r.errors, 0);
