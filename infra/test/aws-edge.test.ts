@@ -5,7 +5,8 @@ import { stackRun } from './support/stackRuns.js';
 
 const run = await stackRun('prod');
 const distribution = single(run, 'aws:cloudfront/distribution:Distribution').inputs;
-const LISTENER_ARN = 'arn:aws:lb:eu-west-1:123456789012:hello-prod-http';
+const LISTENER_ARN =
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/hello-prod-http/0123456789abcdef/fedcba9876543210';
 
 test('API Gateway proxies everything through the VPC Link to the ALB listener', (t) => {
   t.deepEqual(single(run, 'aws:apigatewayv2/vpcLink:VpcLink').inputs.securityGroupIds, [

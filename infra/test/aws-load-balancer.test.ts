@@ -6,7 +6,8 @@ import { named, ofType, single } from './support/runStack.js';
 import { stackRun } from './support/stackRuns.js';
 
 const run = await stackRun('prod');
-const TARGET_GROUP_ARN = 'arn:aws:lb:eu-west-1:123456789012:hello-prod-pods';
+const TARGET_GROUP_ARN =
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/hello-prod-pods/0123456789abcdef';
 const ORIGIN_SECRET = 'p'.repeat(48);
 const app = named(run, 'kubernetes:helm.sh/v3:Release', 'hello').inputs;
 

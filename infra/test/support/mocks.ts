@@ -63,7 +63,19 @@ function outputsFor(type: string, name: string, inputs: Record<string, unknown>)
     case 'aws:cloudfront/distribution:Distribution':
       return { domainName: 'd111111abcdef8.cloudfront.net', hostedZoneId: 'Z2FDTNDATAQYW2' };
     case 'aws:lb/loadBalancer:LoadBalancer':
-      return { dnsName: `internal-${name}.eu-west-1.elb.amazonaws.com` };
+      return {
+        dnsName: `internal-${name}.eu-west-1.elb.amazonaws.com`,
+        arn: `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:loadbalancer/app/${name}/0123456789abcdef`,
+      };
+    // Real ELBv2 ARN shapes: the chart's schema checks the target group's, so a made-up one would not render.
+    case 'aws:lb/targetGroup:TargetGroup':
+      return {
+        arn: `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:targetgroup/${name}/0123456789abcdef`,
+      };
+    case 'aws:lb/listener:Listener':
+      return {
+        arn: `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/${name}/0123456789abcdef/fedcba9876543210`,
+      };
     case 'random:index/randomPassword:RandomPassword':
       return { result: 'p'.repeat(Number(inputs.length ?? 16)) };
     case 'command:local:Command':
