@@ -12,6 +12,19 @@ export interface Step {
   if?: string;
   with?: Record<string, unknown>;
   env?: Record<string, unknown>;
+  /** Required on `run:` steps of composite actions. */
+  shell?: string;
+  /** Set by the loader on the workflows as run (not a workflow key): where the step was written. */
+  origin?: StepOrigin;
+}
+
+/**
+ * Where a step of the workflows as run was written: its place among the job's steps and, for a
+ * step that comes from a local composite action, its place inside each action it came through.
+ */
+export interface StepOrigin {
+  jobIndex: number;
+  via: { action: string; index: number }[];
 }
 
 export interface Job {
@@ -98,16 +111,28 @@ export interface StepRef extends JobRef {
   step: Step;
 }
 
+/** Every step of every job; `index` is the step's place in the job as written. */
 export function allSteps(files: WorkflowFile[]): StepRef[] {
   return allJobs(files).flatMap((ref) =>
-    (ref.job.steps ?? []).map((step, index) => ({ ...ref, index, step })),
+    (ref.job.steps ?? []).map((step, position) => ({
+      ...ref,
+      index: step.origin?.jobIndex ?? position,
+      step,
+    })),
   );
 }
 
-/** "ci.yml › test › step 3 (pnpm test)" — where a finding is, for failure messages. */
+/**
+ * "ci.yml › test › step 3 (pnpm test)" — where a finding is, for failure messages. A step that
+ * comes from a local action also names its place there: "ci.yml › lint › step 2 ›
+ * ./.github/actions/x step 3 (pnpm install --frozen-lockfile)".
+ */
 export function describeStep(ref: StepRef): string {
   const label = ref.step.name ?? ref.step.uses ?? ref.step.run?.split('\n')[0] ?? '';
-  return `${ref.file.name} › ${ref.id} › step ${ref.index + 1} (${label.slice(0, 60)})`;
+  const via = (ref.step.origin?.via ?? [])
+    .map(({ action, index }) => ` › ${action} step ${index + 1}`)
+    .join('');
+  return `${ref.file.name} › ${ref.id} › step ${ref.index + 1}${via} (${label.slice(0, 60)})`;
 }
 
 /** `owner/repo[/path]` of a step's `uses:`, without the `@ref`. */
