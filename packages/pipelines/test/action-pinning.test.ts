@@ -9,16 +9,23 @@ import { allJobs, allSteps } from '../src/workflows.js';
 // Third-party actions run with the job's token and secrets: each one is pinned to a full commit
 // SHA with its version in a comment, or — where no SHA could be verified — to an exact release
 // tag listed in action-pins.yaml `toPin` and in README.md and docs/pipelines.md as still to pin.
+// The same holds inside local composite actions: their steps run in the jobs that use them.
 
 const repo = loadRepository();
-const usesLines = repo.workflows.flatMap((file) =>
-  findUsesLines(file.text).map((line) => ({ file, ...line })),
-);
+// Every file that holds `uses:` lines, as written: the workflows and the local actions.
+const sources = [
+  ...repo.writtenWorkflows.map((file) => ({ name: `.github/workflows/${file.name}`, text: file.text })),
+  ...repo.localActions.map((action) => ({ name: action.file, text: action.text })),
+];
+const usesLines = sources.flatMap((file) => findUsesLines(file.text).map((line) => ({ file, ...line })));
 
 test('the raw-text scan finds every uses: the YAML parser finds', (t) => {
   const parsed = [
-    ...allSteps(repo.workflows).flatMap(({ step }) => (step.uses ? [step.uses] : [])),
-    ...allJobs(repo.workflows).flatMap(({ job }) => (job.uses ? [job.uses] : [])),
+    ...allSteps(repo.writtenWorkflows).flatMap(({ step }) => (step.uses ? [step.uses] : [])),
+    ...allJobs(repo.writtenWorkflows).flatMap(({ job }) => (job.uses ? [job.uses] : [])),
+    ...repo.localActions.flatMap((action) =>
+      (action.metadata.runs?.steps ?? []).flatMap((step) => (step.uses ? [step.uses] : [])),
+    ),
   ].sort();
   t.deepEqual(usesLines.map((line) => line.uses).sort(), parsed);
   t.true(parsed.length > 0);
@@ -30,6 +37,8 @@ test('every action is pinned to a verified SHA (# version comment) or a listed e
     return problem ? [`${file.name}:${line}: ${problem}`] : [];
   });
   t.deepEqual(problems, []);
+  // Not vacuous for local actions: their lines are among those checked.
+  t.true(usesLines.some(({ file }) => file.name.startsWith('.github/actions/')));
 });
 
 test('the pin check rejects what it must', (t) => {
@@ -47,7 +56,7 @@ test('the pin check rejects what it must', (t) => {
   t.is(pinProblem({ uses: `${pinned.action}@${pinned.sha}`, comment: pinned.version }, repo.pins), undefined);
 });
 
-test('no stale entries: every pinned or to-pin action is used by a workflow', (t) => {
+test('no stale entries: every pinned or to-pin action is used by a workflow or local action', (t) => {
   const used = new Set(usesLines.map((line) => line.uses));
   const stale = [
     ...repo.pins.pinned.filter((p) => !used.has(`${p.action}@${p.sha}`)).map((p) => `${p.action}@${p.sha}`),
