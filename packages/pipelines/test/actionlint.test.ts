@@ -10,6 +10,8 @@ import { loadRepository } from '../src/repository.js';
 //    (configuration comes from secrets/env, runners are ubuntu-latest). Nothing is filtered:
 //    any finding fails.
 // It has no shellcheck inside: `run:` scripts are only checked for expressions, not shell.
+// It does not read local actions either (`uses: ./.github/actions/<name>`): not their inputs,
+// not even whether they exist; local-action-references and local-action-inputs check those.
 
 const repo = loadRepository();
 
@@ -31,6 +33,23 @@ test('the linter is live: it flags a workflow with an unknown runner label and a
     'broken.yml',
   );
   t.true(findings.length >= 2, JSON.stringify(findings));
+});
+
+test('the linter does not check local actions: a missing one and an unknown input pass', async (t) => {
+  const findings = await lint(
+    [
+      'on: push',
+      'jobs:',
+      '  local:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - uses: ./.github/actions/does-not-exist',
+      '        with:',
+      '          no-such-input: x',
+    ].join('\n'),
+    '.github/workflows/local.yml',
+  );
+  t.deepEqual(findings, []);
 });
 
 test('there are workflows to lint', (t) => {

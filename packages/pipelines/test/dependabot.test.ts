@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import test from 'ava';
 import { parse } from 'yaml';
 import { loadRepository } from '../src/repository.js';
@@ -38,6 +38,19 @@ test('npm (workspace root), github-actions and the Dockerfile base image are upd
   for (const expected of ['npm /', 'github-actions /', 'docker /packages/service']) {
     t.true(covered.includes(expected), `missing: ${expected}`);
   }
+});
+
+// Dependabot's `/` for github-actions reads .github/workflows only; the SHA pins inside a local
+// action would freeze unless its directory is listed (dependabot-core#6704).
+test('Dependabot updates the actions each local action uses (its directory is listed)', (t) => {
+  const watched = new Set(
+    config.updates.filter((u) => u['package-ecosystem'] === 'github-actions').flatMap((u) => dirs(u)),
+  );
+  t.true(repo.localActions.length > 0);
+  t.deepEqual(
+    repo.localActions.map((action) => `/${dirname(action.file)}`).filter((dir) => !watched.has(dir)),
+    [],
+  );
 });
 
 test('every directory Dependabot watches exists (the Dockerfile included)', (t) => {

@@ -5,6 +5,8 @@ import { allJobs, allSteps, describeStep, stepUses } from '../src/workflows.js';
 
 // One pnpm version everywhere: root package.json `packageManager`. pnpm/action-setup reads it when
 // given no `version:` (and refuses a different one), so workflows must not state another.
+// These rules read the workflows as run: the setup written in .github/actions/setup-workspace
+// counts in every job that uses it.
 
 const repo = loadRepository();
 const packageManager = repo.workspace.root.packageManager ?? '';
@@ -44,11 +46,16 @@ test('every job that runs pnpm sets it up first, then Node with the pnpm store c
 });
 
 test('pnpm install always uses --frozen-lockfile', (t) => {
-  const loose = allSteps(repo.workflows).flatMap((ref) =>
+  const installs = allSteps(repo.workflows).flatMap((ref) =>
     findPnpmInvocations(ref.step.run ?? '')
       .filter((call) => call.kind === 'builtin' && ['install', 'i'].includes(call.command))
-      .filter((call) => call.kind === 'builtin' && !call.args.includes('--frozen-lockfile'))
-      .map((call) => `${describeStep(ref)}: ${call.text}`),
+      .map((call) => ({ ref, call })),
   );
+  const loose = installs
+    .filter(({ call }) => call.kind === 'builtin' && !call.args.includes('--frozen-lockfile'))
+    .map(({ ref, call }) => `${describeStep(ref)}: ${call.text}`);
   t.deepEqual(loose, []);
+  // Not vacuous: the install each job runs is seen, wherever it is written.
+  const jobsInstalling = new Set(installs.map(({ ref }) => `${ref.file.name} › ${ref.id}`));
+  t.true(jobsInstalling.size >= 8, `installs seen in ${jobsInstalling.size} jobs`);
 });

@@ -1,6 +1,7 @@
 import test from 'ava';
 import semver from 'semver';
 import { expression } from '../src/expressions.js';
+import { findLocalAction } from '../src/local-actions.js';
 import { loadRepository } from '../src/repository.js';
 import { allSteps, describeStep, stepUses } from '../src/workflows.js';
 
@@ -19,11 +20,33 @@ test('Node in every workflow satisfies root package.json engines.node', (t) => {
     );
     t.true(semver.satisfies(String(version), range), `${name}: ${String(version)} does not satisfy ${range}`);
   }
-  t.true(
-    allSteps(repo.workflows)
-      .filter(({ step }) => stepUses(step, 'actions/setup-node'))
-      .every(({ step }) => step.with?.['node-version'] === expression('env.NODE_VERSION')),
-    'setup-node takes env.NODE_VERSION everywhere',
+});
+
+// setup-node runs inside .github/actions/setup-workspace, which takes the version as an input. In
+// the workflows as run that input is filled in with what each workflow passes, so this holds only
+// when the workflow passes ${{ env.NODE_VERSION }} and the action hands its input to setup-node.
+test('setup-node installs the workflow env.NODE_VERSION in every job', (t) => {
+  const setups = allSteps(repo.workflows).filter(({ step }) => stepUses(step, 'actions/setup-node'));
+  t.true(setups.length >= 8, `setup-node seen in ${setups.length} jobs`);
+  t.deepEqual(
+    setups
+      .filter(({ step }) => step.with?.['node-version'] !== expression('env.NODE_VERSION'))
+      .map((ref) => `${describeStep(ref)}: node-version '${String(ref.step.with?.['node-version'])}'`),
+    [],
+  );
+});
+
+test('workflows hand env.NODE_VERSION to local actions explicitly, not through a default', (t) => {
+  const calls = allSteps(repo.writtenWorkflows).filter(({ step }) => {
+    const action = findLocalAction(repo.localActions, step.uses);
+    return action?.metadata.inputs?.['node-version'] !== undefined;
+  });
+  t.true(calls.length > 0);
+  t.deepEqual(
+    calls
+      .filter(({ step }) => step.with?.['node-version'] !== expression('env.NODE_VERSION'))
+      .map((ref) => `${describeStep(ref)}: node-version '${String(ref.step.with?.['node-version'])}'`),
+    [],
   );
 });
 

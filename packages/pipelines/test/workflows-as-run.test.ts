@@ -1,7 +1,8 @@
 import test from 'ava';
 import { parse } from 'yaml';
 import { expression } from '../src/expressions.js';
-import type { ActionMetadata, LocalAction } from '../src/local-actions.js';
+import { type ActionMetadata, type LocalAction, localReference } from '../src/local-actions.js';
+import { loadRepository } from '../src/repository.js';
 import { allSteps, describeStep, type Workflow, type WorkflowFile } from '../src/workflows.js';
 import { workflowsAsRun } from '../src/workflows-as-run.js';
 
@@ -140,5 +141,33 @@ test('a reference that cannot be expanded stays as written (missing, not composi
   t.deepEqual(
     looped.map(({ step }) => step.uses ?? step.run),
     ['actions/checkout@v6', './.github/actions/loop', 'pnpm test'],
+  );
+});
+
+// The same view of this repository's workflows.
+
+const repo = loadRepository();
+
+test('in the workflows as run, every local action reference is replaced by its steps', (t) => {
+  const left = allSteps(repo.workflows)
+    .filter(({ step }) => localReference(step.uses) !== undefined)
+    .map(describeStep);
+  t.deepEqual(left, []);
+  t.true(allSteps(repo.workflows).some(({ step }) => (step.origin?.via.length ?? 0) > 0));
+});
+
+test('ci.yml › lint as run: checkout, the setup action (pnpm, Node, frozen install), then its own steps', (t) => {
+  const ci = repo.workflows.find((file) => file.name === 'ci.yml');
+  t.deepEqual(
+    (ci?.workflow.jobs.lint?.steps ?? []).map((step) => step.uses?.replace(/@.*/, '') ?? step.run),
+    [
+      'actions/checkout',
+      'pnpm/action-setup',
+      'actions/setup-node',
+      'pnpm install --frozen-lockfile',
+      'pnpm lint',
+      'pnpm typecheck',
+      'pnpm --filter @high-available-server/pipelines shellcheck',
+    ],
   );
 });
