@@ -1,21 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-
-/** The service's pure rules, loaded from its build (the same code the service runs). */
-interface BirthdayRules {
-  parseUsername(raw: string): { ok: true; value: string } | { ok: false; detail: string };
-  parseDateOfBirth(raw: unknown, today: string): { ok: true; value: string } | { ok: false; detail: string };
-  daysUntilBirthday(today: string, dateOfBirth: string): number;
-  greeting(username: string, days: number): string;
-  utcDate(now: Date): string;
-}
+import { birthdayRulesFromArgs } from './birthday-rules.js';
 
 /**
  * The benchmark's baseline: the same contract (routing, validation, day count, problem+json, in-memory
  * store) on bare node:http, no framework, no middleware, no logging. service ÷ this = framework cost.
  * Run as its own process: `PORT=<port> node --import tsx bare-server.ts <path to dist/domain/birthday.js>`.
  */
-const [rulesPath] = process.argv.slice(2);
-const rules = (await import(rulesPath as string)) as BirthdayRules;
+const rules = await birthdayRulesFromArgs();
 const birthdays = new Map<string, string>();
 
 function problem(response: ServerResponse, status: number, detail: string): void {

@@ -1,15 +1,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
-
-/** The service's pure rules, loaded from its build (the same code the service runs). */
-interface BirthdayRules {
-  parseUsername(raw: string): { ok: true; value: string } | { ok: false; detail: string };
-  parseDateOfBirth(raw: unknown, today: string): { ok: true; value: string } | { ok: false; detail: string };
-  daysUntilBirthday(today: string, dateOfBirth: string): number;
-  greeting(username: string, days: number): string;
-  utcDate(now: Date): string;
-}
+import { birthdayRulesFromArgs } from './birthday-rules.js';
 
 /**
  * The benchmark's second reference: the same contract on a minimal Koa + @koa/router + koa-bodyparser
@@ -17,8 +9,7 @@ interface BirthdayRules {
  * service, it shows what Koa itself costs and what the service's observability and hardening add.
  * Run as its own process: `PORT=<port> node --import tsx minimal-koa-server.ts <path to dist/domain/birthday.js>`.
  */
-const [rulesPath] = process.argv.slice(2);
-const rules = (await import(rulesPath as string)) as BirthdayRules;
+const rules = await birthdayRulesFromArgs();
 const birthdays = new Map<string, string>();
 
 function problem(ctx: Koa.Context, status: number, detail: string): void {
