@@ -70,3 +70,20 @@ test('on this machine the reader answers a number or undefined without throwing'
   const value = cgroupThrottledTime()();
   t.true(value === undefined || (Number.isFinite(value) && value >= 0));
 });
+
+test('the cpu.stat file is found once per cgroup, then read alone each window', (t) => {
+  const reads: string[] = [];
+  const fs: Record<string, string> = {
+    '/proc/self/cgroup': '2:cpuacct:/\n1:cpu:/ha-drill-7\n',
+    '/sys/fs/cgroup/cpu/ha-drill-7/cpu.stat': v1Stat(1_000_000),
+  };
+  const read = cgroupThrottledTime((path) => {
+    reads.push(path);
+    return files(fs)(path);
+  });
+  t.is(read(), 1);
+  reads.length = 0;
+  fs['/sys/fs/cgroup/cpu/ha-drill-7/cpu.stat'] = v1Stat(2_000_000);
+  t.is(read(), 2);
+  t.deepEqual(reads, ['/proc/self/cgroup', '/sys/fs/cgroup/cpu/ha-drill-7/cpu.stat']);
+});

@@ -10,14 +10,17 @@ type ReadText = (path: string) => string;
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
-function counter(stat: string, name: string): number | undefined {
+/** A cpu.stat file, the throttled-time field in it, and that field's units per ms. */
+type Counter = { path: string; field: string; perMs: number };
+
+function counterValue(stat: string, name: string): number | undefined {
   const line = stat.split('\n').find((l) => l.startsWith(`${name} `));
   return line === undefined ? undefined : Number(line.slice(name.length + 1));
 }
 
 /** cpu.stat files that may hold this process's counters, most specific first, with the field and its unit. */
-function candidates(procSelfCgroup: string): { path: string; field: string; perMs: number }[] {
-  const found: { path: string; field: string; perMs: number }[] = [];
+function candidates(procSelfCgroup: string): Counter[] {
+  const found: Counter[] = [];
   for (const line of procSelfCgroup.split('\n')) {
     const [id, controllers, path] = line.split(':');
     if (path === undefined) continue;
@@ -38,13 +41,25 @@ function candidates(procSelfCgroup: string): { path: string; field: string; perM
 }
 
 /**
- * Reads the throttled-time counter of the cgroup this process is in now (it is looked up on every call:
- * a process can be moved, as the HA drill does). A few small reads of kernel files, meant for once per
- * load-monitor window, never per request.
+ * Reads the throttled-time counter of the cgroup this process is in now: /proc/self/cgroup is read on
+ * every call (a process can be moved, as the HA drill does), the cpu.stat file it names is found once per
+ * cgroup and then read alone. Meant for once per load-monitor window, never per request.
  */
 export function cgroupThrottledTime(
   readText: ReadText = (path) => readFileSync(path, 'utf8'),
 ): ThrottledTimeReader {
+  const read = (counter: Counter): number | undefined => {
+    let stat: string;
+    try {
+      stat = readText(counter.path);
+    } catch {
+      return undefined;
+    }
+    const value = counterValue(stat, counter.field);
+    return value !== undefined && Number.isFinite(value) ? value / counter.perMs : undefined;
+  };
+  let resolvedFor: string | undefined;
+  let resolved: Counter | undefined;
   return () => {
     let procSelfCgroup: string;
     try {
@@ -52,15 +67,17 @@ export function cgroupThrottledTime(
     } catch {
       return undefined;
     }
-    for (const { path, field, perMs } of candidates(procSelfCgroup)) {
-      let stat: string;
-      try {
-        stat = readText(path);
-      } catch {
-        continue;
-      }
-      const value = counter(stat, field);
-      if (value !== undefined && Number.isFinite(value)) return value / perMs;
+    if (procSelfCgroup === resolvedFor && resolved !== undefined) {
+      const value = read(resolved);
+      if (value !== undefined) return value;
+    }
+    resolvedFor = procSelfCgroup;
+    resolved = undefined;
+    for (const counter of candidates(procSelfCgroup)) {
+      const value = read(counter);
+      if (value === undefined) continue;
+      resolved = counter;
+      return value;
     }
     return undefined;
   };
