@@ -64,7 +64,11 @@ test('while the event loop is saturated, /hello gets 503 + Retry-After: 1 and pr
   const echoed = await send(app, 'GET', '/hello/Alice', { headers: { 'X-Request-Id': 'shed-trace-1' } });
   assertProblem(t, echoed, 503);
   t.is(echoed.headers['x-request-id'], 'shed-trace-1');
-  t.regex((await send(app, 'GET', '/metrics')).text, /^http_requests_shed_total 2$/m);
+  const metrics = (await send(app, 'GET', '/metrics')).text;
+  t.regex(metrics, /^http_requests_shed_total 2$/m);
+  // Refused in front of Koa: no per-request log line, no request sample for them.
+  t.false(app.logs.some((line) => line.msg === 'request' && line.route === '/hello/:username'));
+  t.notRegex(metrics, /^http_requests_total\{[^}]*route="\/hello\/:username"/m);
   t.is((await send(app, 'GET', '/livez')).status, 200);
   t.is((await send(app, 'GET', '/readyz')).status, 200);
 
