@@ -1,15 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { join, resolve } from 'node:path';
 import test from 'ava';
-import { parseAllDocuments } from 'yaml';
-import { ensureHelm } from '../../packages/chart/scripts/ensure-helm.js';
+import { chartDir, loadHelm } from '../../packages/chart/test/helpers/helm.js';
 import { named, single } from './support/runStack.js';
 import { stackRun } from './support/stackRuns.js';
-
-const exec = promisify(execFile);
 
 // The two halves of TLS to RDS live in two places: infra writes `sslrootcert=<path>` into DATABASE_URL,
 // the chart mounts the CA ConfigMap at a path of its own. Each side's tests pin its half; this renders
@@ -50,24 +45,14 @@ test('the CA file DATABASE_URL names is the file the chart mounts, in the server
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const valuesFile = join(dir, 'release-values.json');
   await writeFile(valuesFile, JSON.stringify(release.values));
-  const helm = await ensureHelm();
-  const { stdout } = await exec(
-    helm,
-    [
-      'template',
-      'hello',
-      release.chart,
-      '--namespace',
-      'hello',
-      ...release.valueYamlFiles.flatMap((asset: { path: string }) => ['--values', asset.path]),
-      '--values',
-      valuesFile,
-    ],
-    { maxBuffer: 16 * 1024 * 1024 },
-  );
-  const manifests = parseAllDocuments(stdout).map((document) => document.toJS());
+  // The repository's chart, rendered by the chart package's own helper (its pinned helm binary).
+  t.is(resolve(release.chart), chartDir);
+  const helm = await loadHelm();
+  const manifests = await helm.render({
+    externalValuesFiles: [...release.valueYamlFiles.map((asset: { path: string }) => asset.path), valuesFile],
+  });
   const pods = manifests
-    .filter((m) => m?.kind === 'Deployment' || m?.kind === 'Job')
+    .filter((m) => m.kind === 'Deployment' || m.kind === 'Job')
     .map((m) => ({ kind: m.kind as string, spec: m.spec.template.spec as PodSpec }));
   t.deepEqual(pods.map((p) => p.kind).sort(), ['Deployment', 'Job']);
   for (const pod of pods) {

@@ -31,6 +31,8 @@ export interface Manifest {
 export interface ChartInput {
   /** Values files relative to the chart, e.g. 'values-eks.yaml'. */
   readonly valuesFiles?: readonly string[];
+  /** Values files anywhere (absolute paths), applied after `valuesFiles`: e.g. what a deployer passes. */
+  readonly externalValuesFiles?: readonly string[];
   /** --set key=value pairs (Helm parses the type). */
   readonly set?: Readonly<Record<string, string | number | boolean>>;
   /** --set-string key=value pairs. */
@@ -54,6 +56,7 @@ export interface Helm {
 function valueArgs(input: ChartInput): string[] {
   const args: string[] = [];
   for (const file of input.valuesFiles ?? []) args.push('--values', path.join(chartDir, file));
+  for (const file of input.externalValuesFiles ?? []) args.push('--values', file);
   for (const [key, value] of Object.entries(input.set ?? {})) args.push('--set', `${key}=${value}`);
   for (const [key, value] of Object.entries(input.setString ?? {}))
     args.push('--set-string', `${key}=${value}`);
