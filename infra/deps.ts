@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { parseStackConfig, type StackConfig } from './config.js';
 import { REPO_ROOT } from './paths.js';
-import { sourceTag } from './sourceTag.js';
+import { sourceTag } from './source-tag.js';
 
 /** What the program takes from the world outside Pulumi; tests pass their own. */
 export interface ProgramDeps {

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { App, RELEASE_NAME } from './components/app.js';
-import { AppNamespace } from './components/appNamespace.js';
+import { AppNamespace } from './components/app-namespace.js';
 import { Cluster } from './components/cluster.js';
 import { Database } from './components/database.js';
 import {
@@ -11,17 +11,17 @@ import {
   DATABASE_SECRET_KEY,
   DATABASE_SECRET_NAME,
   DatabaseAccess,
-} from './components/databaseAccess.js';
+} from './components/database-access.js';
 import { Edge } from './components/edge.js';
-import { InClusterDatabase } from './components/inClusterDatabase.js';
-import { LoadBalancer } from './components/loadBalancer.js';
-import { MinikubeCluster } from './components/minikubeCluster.js';
-import { MinikubeImage } from './components/minikubeImage.js';
+import { InClusterDatabase } from './components/in-cluster-database.js';
+import { LoadBalancer } from './components/load-balancer.js';
+import { MinikubeCluster } from './components/minikube-cluster.js';
+import { MinikubeImage } from './components/minikube-image.js';
 import { Network } from './components/network.js';
-import { ServiceImage } from './components/serviceImage.js';
+import { ServiceImage } from './components/service-image.js';
 import type { AwsStackConfig, MinikubeStackConfig } from './config.js';
 import { defaultDeps, loadStackConfig, type ProgramDeps } from './deps.js';
-import { parseImageReference } from './imageReference.js';
+import { parseImageReference } from './image-reference.js';
 import { shutdownTimings } from './shutdown.js';
 
 const APP_NAMESPACE = 'hello';

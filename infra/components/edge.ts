@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { DomainConfig } from '../config.js';
-import { LISTENER_PORT } from './loadBalancer.js';
+import { LISTENER_PORT } from './load-balancer.js';
 
 const CACHING_DISABLED_POLICY = 'Managed-CachingDisabled';
 const ALL_VIEWER_EXCEPT_HOST_POLICY = 'Managed-AllViewerExceptHostHeader';

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { named, ofType, single } from './support/runStack.js';
-import { stackRun } from './support/stackRuns.js';
+import { named, ofType, single } from './support/run-stack.js';
+import { stackRun } from './support/stack-runs.js';
 
 const run = await stackRun('prod');
 const cluster = single(run, 'eks:index:Cluster').inputs;

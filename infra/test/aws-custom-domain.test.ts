@@ -1,7 +1,7 @@
 import test from 'ava';
 import { CUSTOM_DOMAIN } from './support/overrides.js';
-import { ofType, single } from './support/runStack.js';
-import { stackRun } from './support/stackRuns.js';
+import { ofType, single } from './support/run-stack.js';
+import { stackRun } from './support/stack-runs.js';
 
 const run = await stackRun('dev', CUSTOM_DOMAIN);
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import test from 'ava';
 import { chartDir, loadHelm } from '../../packages/chart/test/helpers/helm.js';
-import { named, single } from './support/runStack.js';
-import { stackRun } from './support/stackRuns.js';
+import { named, single } from './support/run-stack.js';
+import { stackRun } from './support/stack-runs.js';
 
 // The two halves of TLS to RDS live in two places: infra writes `sslrootcert=<path>` into DATABASE_URL,
 // the chart mounts the CA ConfigMap at a path of its own. Each side's tests pin its half; this renders

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { MASTER_SECRET_ARN } from './support/mocks.js';
-import { FAKE_CA_BUNDLE, named, ofType, single } from './support/runStack.js';
-import { stackRun } from './support/stackRuns.js';
+import { FAKE_CA_BUNDLE, named, ofType, single } from './support/run-stack.js';
+import { stackRun } from './support/stack-runs.js';
 
 const run = await stackRun('prod');
 const db = single(run, 'aws:rds/instance:Instance').inputs;

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { ALL_VIEWER_EXCEPT_HOST_ID, CACHING_DISABLED_ID } from './support/mocks.js';
-import { named, single } from './support/runStack.js';
-import { stackRun } from './support/stackRuns.js';
+import { named, single } from './support/run-stack.js';
+import { stackRun } from './support/stack-runs.js';
 
 const run = await stackRun('prod');
 const distribution = single(run, 'aws:cloudfront/distribution:Distribution').inputs;

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import test from 'ava';
 import { REPO_ROOT } from '../paths.js';
 import { MOCK_DIGEST } from './support/mocks.js';
-import { named, single, TEST_IMAGE_TAG } from './support/runStack.js';
-import { stackRun } from './support/stackRuns.js';
+import { named, single, TEST_IMAGE_TAG } from './support/run-stack.js';
+import { stackRun } from './support/stack-runs.js';
 
 const run = await stackRun('dev');
 const REPOSITORY_URL = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/hello-dev';

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { CUSTOM_DOMAIN, PINNED_IMAGE } from './support/overrides.js';
-import { named, ofType, single } from './support/runStack.js';
-import { stackRun } from './support/stackRuns.js';
+import { named, ofType, single } from './support/run-stack.js';
+import { stackRun } from './support/stack-runs.js';
 
 const run = await stackRun('dev', CUSTOM_DOMAIN);
 

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import test from 'ava';
 import { REPO_ROOT } from '../paths.js';
 import { shutdownTimings } from '../shutdown.js';
-import { named, ofType, single } from './support/runStack.js';
-import { stackRun } from './support/stackRuns.js';
+import { named, ofType, single } from './support/run-stack.js';
+import { stackRun } from './support/stack-runs.js';
 
 const run = await stackRun('prod');
 const TARGET_GROUP_ARN =

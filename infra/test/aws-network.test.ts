@@ -1,6 +1,6 @@
 import test from 'ava';
-import { named, single } from './support/runStack.js';
-import { stackRun } from './support/stackRuns.js';
+import { named, single } from './support/run-stack.js';
+import { stackRun } from './support/stack-runs.js';
 
 const run = await stackRun('prod');
 const PRIVATE = ['subnet-private-0', 'subnet-private-1', 'subnet-private-2'];

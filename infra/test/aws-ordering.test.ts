@@ -1,6 +1,6 @@
 import test from 'ava';
-import { named, type StackRun } from './support/runStack.js';
-import { stackRun } from './support/stackRuns.js';
+import { named, type StackRun } from './support/run-stack.js';
+import { stackRun } from './support/stack-runs.js';
 
 const run = await stackRun('prod');
 const dependsOn = (r: StackRun, type: string, name: string) => named(r, type, name).dependsOn ?? [];

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { parseStackConfig, StackConfigError } from '../config.js';
-import { type StackName, stackFileConfig } from './support/stackConfig.js';
+import { type StackName, stackFileConfig } from './support/stack-config.js';
 
 const NS = 'high-available-server:';
 const readerFor = (config: Record<string, string>) => (key: string) => config[`${NS}${key}`];

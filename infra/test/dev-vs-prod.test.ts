@@ -1,6 +1,6 @@
 import test from 'ava';
-import { named, ofType, single } from './support/runStack.js';
-import { stackRun } from './support/stackRuns.js';
+import { named, ofType, single } from './support/run-stack.js';
+import { stackRun } from './support/stack-runs.js';
 
 const [dev, prod] = await Promise.all([stackRun('dev'), stackRun('prod')]);
 const inputs = (run: typeof dev, type: string) => single(run, type).inputs;

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseImageReference } from '../imageReference.js';
+import { parseImageReference } from '../image-reference.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 

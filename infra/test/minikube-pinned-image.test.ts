@@ -1,6 +1,6 @@
 import test from 'ava';
-import { named, ofType } from './support/runStack.js';
-import { stackRun } from './support/stackRuns.js';
+import { named, ofType } from './support/run-stack.js';
+import { stackRun } from './support/stack-runs.js';
 
 const PINNED = `ghcr.io/example/high-available-server@sha256:${'f'.repeat(64)}`;
 const run = await stackRun('minikube', { 'high-available-server:image': PINNED });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { REPO_ROOT } from '../paths.js';
-import { named, ofType, single, TEST_IMAGE_TAG } from './support/runStack.js';
-import { stackRun } from './support/stackRuns.js';
+import { named, ofType, single, TEST_IMAGE_TAG } from './support/run-stack.js';
+import { stackRun } from './support/stack-runs.js';
 
 const run = await stackRun('minikube');
 const PASSWORD = 'p'.repeat(32);

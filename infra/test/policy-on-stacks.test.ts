@@ -1,6 +1,6 @@
 import test from 'ava';
 import { violations } from '../policy/rules.js';
-import { stackRun } from './support/stackRuns.js';
+import { stackRun } from './support/stack-runs.js';
 
 const [dev, prod] = await Promise.all([stackRun('dev'), stackRun('prod')]);
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { stackRun } from './support/stackRuns.js';
+import { stackRun } from './support/stack-runs.js';
 
 const run = await stackRun('dev');
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as dockerBuild from '@pulumi/docker-build';
 import * as pulumi from '@pulumi/pulumi';
-import { parseImageReference } from '../imageReference.js';
+import { parseImageReference } from '../image-reference.js';
 
 export interface ServiceImageArgs {
   /**

@@ -1,7 +1,7 @@
 import type { ProgramDeps } from '../../deps.js';
 import { REPO_ROOT } from '../../paths.js';
 import { createMocks, type Registration } from './mocks.js';
-import { type StackName, stackFileConfig } from './stackConfig.js';
+import { type StackName, stackFileConfig } from './stack-config.js';
 
 export const FAKE_CA_BUNDLE =
   '-----BEGIN CERTIFICATE-----\nTEST-ONLY-NOT-A-CERTIFICATE\n-----END CERTIFICATE-----\n';
@@ -70,7 +70,7 @@ export async function runStack(stack: StackName, overrides: Record<string, strin
   // SDK's own "everything registered" barrier (exported, though marked internal in its types).
   const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
   if (typeof runtime.waitForRPCs !== 'function') {
-    throw new Error('@pulumi/pulumi no longer exports runtime.waitForRPCs: update test/support/runStack.ts');
+    throw new Error('@pulumi/pulumi no longer exports runtime.waitForRPCs: update test/support/run-stack.ts');
   }
   await runtime.waitForRPCs();
   for (const resource of resources) {

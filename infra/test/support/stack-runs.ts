@@ -15,8 +15,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../paths.js';
-import type { StackRun } from './runStack.js';
-import type { StackName } from './stackConfig.js';
+import type { StackRun } from './run-stack.js';
+import type { StackName } from './stack-config.js';
 
 // Running the program under mocks costs seconds of CPU (loading the provider SDKs). Every test
 // file needs one of a few runs, so each run happens once per change of its inputs: in a child
@@ -25,7 +25,7 @@ import type { StackName } from './stackConfig.js';
 
 const INFRA = join(REPO_ROOT, 'infra');
 const CACHE = join(INFRA, '.cache', 'mock-runs');
-const DUMP = fileURLToPath(new URL('./dumpStack.ts', import.meta.url));
+const DUMP = fileURLToPath(new URL('./dump-stack.ts', import.meta.url));
 const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { DATABASE_NAME } from './database.js';
-import { podIdentityRole } from './podIdentity.js';
+import { podIdentityRole } from './pod-identity.js';
 
 const EXTERNAL_SECRETS_CHART = {
   chart: 'external-secrets',

@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { podIdentityRole } from './podIdentity.js';
+import { podIdentityRole } from './pod-identity.js';
 
 const CONTAINER_PORT = 8080;
 export const LISTENER_PORT = 80;

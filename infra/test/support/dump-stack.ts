@@ -1,11 +1,11 @@
 // Child-process entry: runs one stack under mocks (config from Pulumi.<stack>.yaml plus optional
 // JSON overrides) and writes its registrations as JSON to the given file.
 import { writeFileSync } from 'node:fs';
-import { runStack } from './runStack.js';
+import { runStack } from './run-stack.js';
 
 const [stack, outFile, overrides = '{}'] = process.argv.slice(2);
 if ((stack !== 'dev' && stack !== 'prod' && stack !== 'minikube') || !outFile) {
-  console.error('usage: dumpStack.ts dev|prod|minikube <out.json> [overrides-json]');
+  console.error('usage: dump-stack.ts dev|prod|minikube <out.json> [overrides-json]');
   process.exit(2);
 }
 
