@@ -23,7 +23,7 @@ test('builds the real Dockerfile from the repository root with the base as a bui
 
 test('a local base is never pulled; a registry base may be', (t) => {
   t.true(buildArgs(base).includes('--pull=never'));
-  t.false(buildArgs({ ...base, baseImage: 'node:24.21.0-bookworm-slim' }).includes('--pull=never'));
+  t.false(buildArgs({ ...base, baseImage: 'node:24.22.3-bookworm-slim' }).includes('--pull=never'));
   t.false(buildArgs({ ...base, kind: 'docker' }).includes('--pull=never'));
 });
 
