@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import test from 'ava';
+import { ALERTS } from '../src/rules.js';
+import {
+  fullname,
+  helm,
+  monitoringOn,
+  namespace,
+  promtool,
+  renderedGroups,
+  renderedPrometheusRule,
+  writeRuleFile,
+} from './helpers/rendered-rules.js';
+
+const runbooks = new URL('../../../docs/runbooks/', import.meta.url);
+
+test('promtool check rules accepts the rules the chart renders', async (t) => {
+  const file = await writeRuleFile(await renderedGroups());
+  const result = await promtool(['check', 'rules', file]);
+  t.true(result.ok, result.output);
+  t.regex(result.output, /SUCCESS: \d+ rules found/);
+});
+
+test('promtool check rules rejects a broken expression (the check can fail)', async (t) => {
+  const groups = structuredClone(await renderedGroups());
+  const first = groups[0]?.rules[0] as { expr: string };
+  first.expr = `${first.expr} +`;
+  const result = await promtool(['check', 'rules', await writeRuleFile(groups)]);
+  t.false(result.ok);
+  t.regex(result.output, /parse error/);
+});
+
+test('the PrometheusRule renders only with the ServiceMonitor, and can be turned off', async (t) => {
+  const kinds = async (set: Record<string, boolean>) => (await helm.render({ set })).map((m) => m.kind);
+  t.false((await kinds({})).includes('PrometheusRule'));
+  t.true((await kinds({ 'serviceMonitor.enabled': true })).includes('PrometheusRule'));
+  t.false(
+    (await kinds({ 'serviceMonitor.enabled': true, 'observability.prometheusRule.enabled': false })).includes(
+      'PrometheusRule',
+    ),
+  );
+});
+
+test("the rules select this release's series: its namespace and the Service's name as job", async (t) => {
+  const manifests = await helm.render(monitoringOn);
+  const service = manifests.find((m) => m.kind === 'Service' && m.metadata.name === fullname);
+  t.truthy(service, 'the ServiceMonitor scrapes the Service named like the release, so job is that name');
+  for (const group of await renderedGroups()) {
+    for (const rule of group.rules) {
+      if (!rule.expr.includes('job=')) continue;
+      t.true(rule.expr.includes(`job="${fullname}"`), rule.expr);
+      t.true(rule.expr.includes(`namespace="${namespace}"`), rule.expr);
+    }
+  }
+});
+
+test("the restart alert watches the Deployment's server container", async (t) => {
+  const deployment = (await helm.render(monitoringOn)).find((m) => m.kind === 'Deployment');
+  const containers: string[] = deployment?.spec.template.spec.containers.map((c: { name: string }) => c.name);
+  const restarts = (await renderedGroups())
+    .flatMap((group) => group.rules)
+    .find((rule) => 'alert' in rule && rule.alert === ALERTS.podRestarts);
+  const container = /container="([^"]+)"/.exec(restarts?.expr ?? '')?.[1];
+  t.truthy(container);
+  t.true(containers.includes(container as string), `${container} not in ${containers}`);
+});
+
+test('the PrometheusRule carries the ServiceMonitor labels and its own (for the ruleSelector)', async (t) => {
+  const rule = await renderedPrometheusRule({
+    set: { 'serviceMonitor.enabled': true },
+    setString: {
+      'serviceMonitor.labels.release': 'kube-prometheus',
+      'observability.prometheusRule.labels.team': 'birthdays',
+    },
+  });
+  t.is(rule.metadata.labels?.release, 'kube-prometheus');
+  t.is(rule.metadata.labels?.team, 'birthdays');
+  t.is(rule.metadata.namespace, namespace);
+});
+
+test('every alert has a summary, a description with its numbers and a runbook that exists', async (t) => {
+  const alerts = (await renderedGroups()).flatMap((group) => group.rules).filter((rule) => 'alert' in rule);
+  t.deepEqual([...new Set(alerts.map((rule) => rule.alert))].sort(), Object.values(ALERTS).sort());
+  for (const rule of alerts) {
+    t.true(rule.annotations.summary.length > 20, rule.alert);
+    t.regex(rule.annotations.description, /\{\{ \$value/, `${rule.alert}: the description shows the value`);
+    t.is(rule.annotations.runbook_url, `docs/runbooks/${rule.alert}.md`);
+    t.true(existsSync(new URL(`${rule.alert}.md`, runbooks)), `docs/runbooks/${rule.alert}.md is missing`);
+    t.truthy(rule.labels.severity);
+  }
+});
+
+test('runbook links follow runbookBaseUrl', async (t) => {
+  const base = 'https://git.example.com/team/high-available-server/blob/main/docs/runbooks/';
+  const groups = await renderedGroups({
+    set: { 'serviceMonitor.enabled': true },
+    setString: { 'observability.prometheusRule.runbookBaseUrl': base },
+  });
+  const urls = groups.flatMap((group) => group.rules).flatMap((rule) => ('alert' in rule ? [rule] : []));
+  for (const rule of urls) t.is(rule.annotations.runbook_url, `${base}${rule.alert}.md`);
+});
+
+test('alerts that need kube-state-metrics say so in a label', async (t) => {
+  const alerts = (await renderedGroups()).flatMap((group) => group.rules).filter((rule) => 'alert' in rule);
+  for (const rule of alerts) {
+    const needsKubeStateMetrics = /\bkube_/.test(rule.expr);
+    t.is(rule.labels.requires === 'kube-state-metrics', needsKubeStateMetrics, rule.alert);
+  }
+});
