@@ -21,6 +21,7 @@ import { SERVER_CONTAINER } from './chart-files.js';
 import {
   API_ROUTE,
   availabilityErrorRatio,
+  deploymentPodRegex,
   latencyErrorRatio,
   matchers,
   NOT_TRAFFIC_ROUTES,
@@ -38,7 +39,7 @@ const SERVICE = 'namespace="$namespace", job="$job"';
 const TRAFFIC = `route!~"${NOT_TRAFFIC_ROUTES.join('|')}"`;
 const RATE = '$__rate_interval';
 // Pods of the Deployment (named like the Service: the chart's full name) as kube-state-metrics reports them.
-const PODS = `namespace="$namespace", pod=~"$job-[a-z0-9]+-[a-z0-9]+", container="${SERVER_CONTAINER}"`;
+const PODS = `namespace="$namespace", pod=~"${deploymentPodRegex('$job')}", container="${SERVER_CONTAINER}"`;
 const DEPLOYMENT = 'namespace="$namespace", deployment="$job"';
 
 function query(expr: string, legend: string): DataqueryBuilder {

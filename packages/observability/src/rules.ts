@@ -1,4 +1,11 @@
-import { API_ROUTE, availabilityErrorRatio, latencyErrorRatio, matchers, shedRatio } from './sli.js';
+import {
+  API_ROUTE,
+  availabilityErrorRatio,
+  deploymentPodRegex,
+  latencyErrorRatio,
+  matchers,
+  shedRatio,
+} from './sli.js';
 import {
   type BurnRateAlert,
   errorBudget,
@@ -243,10 +250,9 @@ function kubeStateMetricsGroup(
   kubernetes: NonNullable<RuleTarget['kubernetes']>,
 ): RuleGroup {
   const deployment = matchers(`namespace="${kubernetes.namespace}"`, `deployment="${kubernetes.deployment}"`);
-  // Pods of a Deployment are named <deployment>-<pod-template-hash>-<suffix>.
   const container = matchers(
     `namespace="${kubernetes.namespace}"`,
-    `pod=~"${kubernetes.deployment}-[a-z0-9]+-[a-z0-9]+"`,
+    `pod=~"${deploymentPodRegex(kubernetes.deployment)}"`,
     `container="${kubernetes.container}"`,
   );
   const requires = { requires: 'kube-state-metrics' };

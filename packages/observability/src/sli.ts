@@ -86,3 +86,14 @@ export function shedRatio(selector: string, window: string): string {
     ')',
   ].join('\n');
 }
+
+// Kubernetes' rand.SafeEncodeString alphabet (no vowels): pod-template-hash and the pod name's suffix use it.
+const SAFE_CHARACTERS = '[bcdfghjklmnpqrstvwxz2456789]';
+
+/**
+ * Regex of the pod names of a Deployment: <deployment>-<pod-template-hash>-<5 characters>. A Job's pods
+ * (`<fullname>-migrations-xxxxx`) and other Deployments named `<fullname>-…` do not match.
+ */
+export function deploymentPodRegex(deployment: string): string {
+  return `${deployment}-${SAFE_CHARACTERS}+-${SAFE_CHARACTERS}{5}`;
+}
