@@ -41,14 +41,29 @@ test('the PrometheusRule renders only with the ServiceMonitor, and can be turned
   );
 });
 
-test("the rules select this release's series: its namespace and the Service's name as job", async (t) => {
+test("the rules select this release's series: its namespace and the scraped Service's name as job", async (t) => {
   const manifests = await helm.render(monitoringOn);
-  const service = manifests.find((m) => m.kind === 'Service' && m.metadata.name === fullname);
-  t.truthy(service, 'the ServiceMonitor scrapes the Service named like the release, so job is that name');
+  // The Prometheus Operator labels a target's series job=<Service name> (no jobLabel set): the rules and the
+  // dashboard assume the scraped Service and the Deployment are both named like the release.
+  const monitor = manifests.find((m) => m.kind === 'ServiceMonitor');
+  t.is(monitor?.spec.jobLabel, undefined);
+  const ports = new Set(monitor?.spec.endpoints.map((endpoint: { port: string }) => endpoint.port));
+  const selector: Record<string, string> = monitor?.spec.selector.matchLabels ?? {};
+  const scraped = manifests.filter(
+    (m) =>
+      m.kind === 'Service' &&
+      Object.entries(selector).every(([key, value]) => m.metadata.labels?.[key] === value) &&
+      m.spec.ports.some((port: { name: string }) => ports.has(port.name)),
+  );
+  t.deepEqual(
+    scraped.map((service) => service.metadata.name),
+    [fullname],
+  );
+  t.is(manifests.find((m) => m.kind === 'Deployment')?.metadata.name, fullname);
   for (const group of await renderedGroups()) {
     for (const rule of group.rules) {
-      if (!rule.expr.includes('job=')) continue;
-      t.true(rule.expr.includes(`job="${fullname}"`), rule.expr);
+      if (!/\b(job|deployment|pod)=/.test(rule.expr)) continue;
+      t.regex(rule.expr, new RegExp(`(job|deployment)="${fullname}"|pod=~"${fullname}-`), rule.expr);
       t.true(rule.expr.includes(`namespace="${namespace}"`), rule.expr);
     }
   }
@@ -83,7 +98,8 @@ test('every alert has a summary, a description with its numbers and a runbook th
   t.deepEqual([...new Set(alerts.map((rule) => rule.alert))].sort(), Object.values(ALERTS).sort());
   for (const rule of alerts) {
     t.true(rule.annotations.summary.length > 20, rule.alert);
-    t.regex(rule.annotations.description, /\{\{ \$value/, `${rule.alert}: the description shows the value`);
+    // The measured value, or (for a yes/no condition) the threshold and duration it held.
+    t.regex(rule.annotations.description, /\{\{ \$value|\b\d/, `${rule.alert}: the description has no number`);
     t.is(rule.annotations.runbook_url, `docs/runbooks/${rule.alert}.md`);
     t.true(existsSync(new URL(`${rule.alert}.md`, runbooks)), `docs/runbooks/${rule.alert}.md is missing`);
     t.truthy(rule.labels.severity);
