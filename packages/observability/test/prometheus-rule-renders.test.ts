@@ -99,7 +99,11 @@ test('every alert has a summary, a description with its numbers and a runbook th
   for (const rule of alerts) {
     t.true(rule.annotations.summary.length > 20, rule.alert);
     // The measured value, or (for a yes/no condition) the threshold and duration it held.
-    t.regex(rule.annotations.description, /\{\{ \$value|\b\d/, `${rule.alert}: the description has no number`);
+    t.regex(
+      rule.annotations.description,
+      /\{\{ \$value|\b\d/,
+      `${rule.alert}: the description has no number`,
+    );
     t.is(rule.annotations.runbook_url, `docs/runbooks/${rule.alert}.md`);
     t.true(existsSync(new URL(`${rule.alert}.md`, runbooks)), `docs/runbooks/${rule.alert}.md is missing`);
     t.truthy(rule.labels.severity);
