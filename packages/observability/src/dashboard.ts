@@ -174,12 +174,12 @@ export function buildDashboard(slos: Slos): DashboardModel {
           ),
         timeseries(
           'Errors by route and status',
-          '5xx answers per second, overload 503s included, and the requests shed before routing.',
+          '5xx answers per second (probes left out: a draining pod answers /readyz 503 on purpose), overload 503s included, and the requests shed before routing.',
           'reqps',
         )
           .withTarget(
             query(
-              `sum by (route, status) (rate(http_requests_total${matchers('status=~"5.."', SERVICE)}[${RATE}]))`,
+              `sum by (route, status) (rate(http_requests_total${matchers(TRAFFIC, 'status=~"5.."', SERVICE)}[${RATE}]))`,
               '{{status}} {{route}}',
             ),
           )
