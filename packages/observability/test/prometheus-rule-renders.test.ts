@@ -127,3 +127,13 @@ test('alerts that need kube-state-metrics say so in a label', async (t) => {
     t.is(rule.labels.requires === 'kube-state-metrics', needsKubeStateMetrics, rule.alert);
   }
 });
+
+test('the values schema refuses a runbook base that is not a URL, and unknown keys', async (t) => {
+  const notUrl = await helm.renderError({
+    set: { 'serviceMonitor.enabled': true },
+    setString: { 'observability.prometheusRule.runbookBaseUrl': 'docs/runbooks' },
+  });
+  t.regex(notUrl, /runbookBaseUrl/);
+  const typo = await helm.renderError({ set: { 'observability.grafanaDashboard.enable': true } });
+  t.regex(typo, /additional properties 'enable' not allowed/);
+});
