@@ -20,10 +20,12 @@ function escapeForHelm(prometheusTemplate: string): string {
 const HEADER = `{{- /*
 Generated from packages/observability/slo.yaml by packages/observability/src/chart-files.ts: do not edit.
 Change the SLOs there, then run: pnpm --filter @high-available-server/observability generate
-The rules read the series the ServiceMonitor scrapes (job = the Service's name), so they render with it.
+The rules read the series the ServiceMonitor scrapes, so they render with it.
 */}}
 {{- if and .Values.serviceMonitor.enabled .Values.observability.prometheusRule.enabled }}
 {{- $fullname := include "has.fullname" . }}
+{{- /* job = the name of the Service the ServiceMonitor scrapes (the Prometheus Operator's default job label). */}}
+{{- $job := $fullname }}
 {{- $runbooks := .Values.observability.prometheusRule.runbookBaseUrl | default "docs/runbooks" | trimSuffix "/" }}
 {{- $labels := merge (dict) .Values.observability.prometheusRule.labels .Values.serviceMonitor.labels }}
 apiVersion: monitoring.coreos.com/v1
@@ -46,7 +48,7 @@ spec:
  */
 export function prometheusRuleTemplate(slos: Slos): string {
   const groups = ruleGroups(slos, {
-    service: 'namespace="{{ .Release.Namespace }}", job="{{ $fullname }}"',
+    service: 'namespace="{{ .Release.Namespace }}", job="{{ $job }}"',
     kubernetes: {
       namespace: '{{ .Release.Namespace }}',
       deployment: '{{ $fullname }}',

@@ -38,9 +38,9 @@ const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 const SERVICE = 'namespace="$namespace", job="$job"';
 const TRAFFIC = `route!~"${NOT_TRAFFIC_ROUTES.join('|')}"`;
 const RATE = '$__rate_interval';
-// Pods of the Deployment (named like the Service: the chart's full name) as kube-state-metrics reports them.
-const PODS = `namespace="$namespace", pod=~"${deploymentPodRegex('$job')}", container="${SERVER_CONTAINER}"`;
-const DEPLOYMENT = 'namespace="$namespace", deployment="$job"';
+// The Deployment is chosen apart from the job: the scraped Service may be named otherwise (a metrics Service).
+const PODS = `namespace="$namespace", pod=~"${deploymentPodRegex('$deployment')}", container="${SERVER_CONTAINER}"`;
+const DEPLOYMENT = 'namespace="$namespace", deployment="$deployment"';
 
 function query(expr: string, legend: string): DataqueryBuilder {
   return new DataqueryBuilder().expr(expr).legendFormat(legend).datasource(DATASOURCE);
@@ -293,6 +293,17 @@ export function buildDashboard(slos: Slos): DashboardModel {
         .label('Service')
         .datasource(DATASOURCE)
         .query('label_values(http_requests_total{namespace="$namespace"}, job)')
+        .refresh(VariableRefresh.OnTimeRangeChanged)
+        .sort(VariableSort.AlphabeticalAsc),
+    )
+    .withVariable(
+      new QueryVariableBuilder('deployment')
+        .label('Deployment (kube-state-metrics)')
+        .description(
+          "The service's Deployment, for the pod panels: the chart names it <release>-high-available-server.",
+        )
+        .datasource(DATASOURCE)
+        .query('label_values(kube_deployment_spec_replicas{namespace="$namespace"}, deployment)')
         .refresh(VariableRefresh.OnTimeRangeChanged)
         .sort(VariableSort.AlphabeticalAsc),
     );

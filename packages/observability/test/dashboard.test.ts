@@ -40,17 +40,18 @@ test('every panel query passes promtool (as a recording rule)', async (t) => {
   t.true(result.ok, result.output);
 });
 
-test('the variables list the namespaces and Services that export the request counter', (t) => {
+test('the variables list the namespaces and Services that export the request counter, and the Deployments', (t) => {
   const variables: { name: string; query?: string }[] = shipped.templating.list;
   t.deepEqual(
     variables.map((variable) => variable.name),
-    ['datasource', 'namespace', 'job'],
+    ['datasource', 'namespace', 'job', 'deployment'],
   );
-  for (const variable of variables.slice(1)) {
+  const metrics = variables.slice(1).map((variable) => {
     const selector = /^label_values\((.+), [a-z]+\)$/.exec(variable.query ?? '')?.[1] ?? '';
     t.deepEqual(syntaxErrors(withGrafanaVariables(selector)), [], variable.name);
-    t.deepEqual(metricNames(withGrafanaVariables(selector)), ['http_requests_total']);
-  }
+    return metricNames(withGrafanaVariables(selector));
+  });
+  t.deepEqual(metrics, [['http_requests_total'], ['http_requests_total'], ['kube_deployment_spec_replicas']]);
 });
 
 test('the dashboard shows what the on-call engineer needs', (t) => {

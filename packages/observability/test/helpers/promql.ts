@@ -7,7 +7,8 @@ export function withGrafanaVariables(query: string): string {
     .replaceAll('$__range', '6h')
     .replaceAll('$__interval', '30s')
     .replaceAll('$namespace', 'hello-ns')
-    .replaceAll('$job', 'hello-high-available-server');
+    .replaceAll('$job', 'hello-high-available-server')
+    .replaceAll('$deployment', 'hello-high-available-server');
 }
 
 /** Offsets of the syntax errors the PromQL grammar (Prometheus's own, lezer-promql) finds; empty when it parses. */
