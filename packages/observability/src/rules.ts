@@ -162,29 +162,26 @@ function burnRateAlerts(slos: Slos, target: RuleTarget, text: SloAlertText): Ale
   });
 }
 
-function sloAlertGroup(slos: Slos, target: RuleTarget): RuleGroup {
+function sloAlertRules(slos: Slos, target: RuleTarget): AlertingRule[] {
   const threshold = `${formatNumber(slos.latency.thresholdSeconds * 1000)} ms`;
-  return {
-    name: 'high-available-server-slo-alerts',
-    rules: [
-      ...burnRateAlerts(slos, target, {
-        alert: ALERTS.availabilityBurn,
-        slo: 'availability',
-        objective: slos.availability.objective,
-        bad: `${API_ROUTE} requests failed (5xx, overload 503s included)`,
-        summary: (burn) =>
-          `${API_ROUTE} requests are failing ${formatNumber(burn.burnRate)}x faster than the availability SLO allows (${burn.name} burn).`,
-      }),
-      ...burnRateAlerts(slos, target, {
-        alert: ALERTS.latencyBurn,
-        slo: 'latency',
-        objective: slos.latency.objective,
-        bad: `the ${API_ROUTE} requests answered without a 5xx took longer than ${threshold}`,
-        summary: (burn) =>
-          `${API_ROUTE} requests are slower than ${threshold} ${formatNumber(burn.burnRate)}x more often than the latency SLO allows (${burn.name} burn).`,
-      }),
-    ],
-  };
+  return [
+    ...burnRateAlerts(slos, target, {
+      alert: ALERTS.availabilityBurn,
+      slo: 'availability',
+      objective: slos.availability.objective,
+      bad: `${API_ROUTE} requests failed (5xx, overload 503s included)`,
+      summary: (burn) =>
+        `${API_ROUTE} requests are failing ${formatNumber(burn.burnRate)}x faster than the availability SLO allows (${burn.name} burn).`,
+    }),
+    ...burnRateAlerts(slos, target, {
+      alert: ALERTS.latencyBurn,
+      slo: 'latency',
+      objective: slos.latency.objective,
+      bad: `the ${API_ROUTE} requests answered without a 5xx took longer than ${threshold}`,
+      summary: (burn) =>
+        `${API_ROUTE} requests are slower than ${threshold} ${formatNumber(burn.burnRate)}x more often than the latency SLO allows (${burn.name} burn).`,
+    }),
+  ];
 }
 
 function symptomGroup(target: RuleTarget): RuleGroup {
@@ -305,13 +302,18 @@ function kubeStateMetricsGroup(
   };
 }
 
-/** Every rule group of the service: SLI recordings, SLO burn-rate alerts, symptom alerts. */
+/**
+ * Every rule group of the service: SLI recordings with the SLO burn-rate alerts that read them, symptom
+ * alerts, kube-state-metrics alerts. The recordings and the burn-rate alerts share a group: rules of one group
+ * run in order at the same instant, so an alert always reads this evaluation's SLI (groups run independently,
+ * and an alert in another group could read the previous one's).
+ */
 export function ruleGroups(slos: Slos, target: RuleTarget): RuleGroup[] {
-  const groups = [
-    recordingRuleGroup(slos, target.service),
-    sloAlertGroup(slos, target),
-    symptomGroup(target),
-  ];
+  const slo: RuleGroup = {
+    name: 'high-available-server-slo',
+    rules: [...recordingRuleGroup(slos, target.service).rules, ...sloAlertRules(slos, target)],
+  };
+  const groups = [slo, symptomGroup(target)];
   if (target.kubernetes) groups.push(kubeStateMetricsGroup(target, target.kubernetes));
   return groups;
 }

@@ -16,16 +16,29 @@ import { exposedSeriesNames, type RunningService, startService } from './helpers
 let service: RunningService | undefined;
 let exposition = '';
 
+/** The answer, retried while the service sheds it (503): a busy CI machine can saturate its event loop at start. */
+async function served(url: string, init?: RequestInit): Promise<Response> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const response = await fetch(url, init);
+    if (response.status !== 503) return response;
+    await response.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${init?.method ?? 'GET'} ${url} was refused 40 times`);
+}
+
 test.before(async () => {
   service = await startService();
   const user = `${service.baseUrl}/hello/metricsprobe`;
-  const put = await fetch(user, {
+  const put = await served(user, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ dateOfBirth: '2000-01-01' }),
   });
   if (put.status !== 204) throw new Error(`PUT answered ${put.status}`);
-  await (await fetch(user)).text();
+  const get = await served(user);
+  if (get.status !== 200) throw new Error(`GET answered ${get.status}`);
+  await get.text();
   exposition = await service.scrape();
 });
 
