@@ -77,6 +77,8 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     clusterReady: cluster.ready,
     deregistrationDelaySeconds: shutdown.deregistrationDelaySeconds,
     deletionProtection: config.deletionProtection,
+    logRetentionDays: config.logRetentionDays,
+    forceDestroyLogs: !config.deletionProtection,
     tags,
   });
 
@@ -84,14 +86,17 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     vpcId: network.vpcId,
     privateSubnetIds: network.privateSubnetIds,
     albSecurityGroupId: loadBalancer.securityGroupId,
-    albListenerArn: loadBalancer.listenerArn,
+    albArn: loadBalancer.arn,
+    albDnsName: loadBalancer.dnsName,
     originHeader: loadBalancer.originHeader,
     throttle: { burstLimit: config.apiThrottleBurst, rateLimit: config.apiThrottleRate },
     logRetentionDays: config.logRetentionDays,
+    forceDestroyLogs: !config.deletionProtection,
     wafEnabled: config.wafEnabled,
     wafRateLimitPer5Min: config.wafRateLimitPer5Min,
     priceClass: config.cloudFrontPriceClass,
     ...(config.domain ? { domain: config.domain } : {}),
+    viewerTlsPolicy: config.viewerTlsPolicy,
     tags,
   });
 

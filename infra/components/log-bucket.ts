@@ -4,7 +4,7 @@ import * as pulumi from '@pulumi/pulumi';
 /** Who writes into the bucket; each gets exactly the write its AWS documentation asks for. */
 export type LogWriter =
   /** ALB access logs: the regional ELB account and the log-delivery service principal. */
-  | { kind: 'alb'; prefix: string; elbAccountArn: pulumi.Input<string> }
+  | { kind: 'alb'; prefix: string }
   /** Vended logs (WAF to S3, CloudFront standard logging v2): delivery.logs.amazonaws.com. */
   | { kind: 'vended' };
 
@@ -16,7 +16,6 @@ export interface LogBucketArgs {
   retentionDays: number;
   /** Emptied on destroy (dev); prod keeps the bucket and its logs when a destroy is attempted. */
   forceDestroy: boolean;
-  accountId: pulumi.Input<string>;
   tags: Record<string, string>;
 }
 
@@ -80,12 +79,15 @@ export class LogBucket extends pulumi.ComponentResource {
       },
       parent,
     );
+    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+    // The ELB account of the bucket's region (the provider's): only asked for when ALB writes.
+    const elbAccountArn = args.writer.kind === 'alb' ? aws.elb.getServiceAccountOutput({}, parent).arn : '';
     new aws.s3.BucketPolicy(
       name,
       {
         bucket: bucket.id,
         policy: pulumi
-          .all([bucket.arn, args.accountId, args.writer.kind === 'alb' ? args.writer.elbAccountArn : ''])
+          .all([bucket.arn, accountId, elbAccountArn])
           .apply(([arn, accountId, elbAccountArn]) =>
             JSON.stringify(logBucketPolicy(arn, accountId, args.writer, elbAccountArn)),
           ),
