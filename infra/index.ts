@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { App, RELEASE_NAME } from './components/app.js';
 import { AppNamespace } from './components/app-namespace.js';
+import { CiRunner } from './components/ci-runner.js';
 import { Cluster } from './components/cluster.js';
 import { Database } from './components/database.js';
 import {
@@ -53,8 +54,22 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     maxSize: config.nodeMaxSize,
     publicAccessCidrs: config.clusterPublicAccessCidrs,
     adminPrincipalArns: config.clusterAdminPrincipalArns,
+    logRetentionDays: config.logRetentionDays,
     tags,
   });
+
+  // The CI runner inside the VPC: what deploys a stack whose EKS endpoint is private.
+  const ciRunner = config.ciRunner
+    ? new CiRunner(prefix, {
+        ...config.ciRunner,
+        projectName: `${prefix}-gha-runner`,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+        logRetentionDays: config.logRetentionDays,
+        tags,
+      })
+    : undefined;
 
   const database = new Database(prefix, {
     identifier: `${prefix}-db`,
@@ -148,6 +163,7 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     databaseEndpoint: database.address,
     imageRepository: image.imageRepository,
     imageDigest: image.digest,
+    ...(ciRunner ? { ciRunnerLabel: ciRunner.runsOnLabel } : {}),
   };
 }
 
