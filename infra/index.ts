@@ -30,7 +30,8 @@ const APP_NAMESPACE = 'hello';
 function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
   const stack = pulumi.getStack();
   const prefix = `hello-${stack}`;
-  const tags = { app: 'high-available-server', stack };
+  // `environment` also tells the policy pack which rules are production-only.
+  const tags = { app: 'high-available-server', stack, environment: config.environment };
   const shutdown = shutdownTimings();
 
   const network = new Network(prefix, { cidrBlock: config.vpcCidr, natGateways: config.natGateways, tags });
