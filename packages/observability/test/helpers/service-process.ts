@@ -26,7 +26,9 @@ async function freePort(): Promise<number> {
 
 export interface RunningService {
   readonly baseUrl: string;
-  /** The text of /metrics, from the management listener when the service has one, else the API listener. */
+  /** Where /metrics answers: the management listener when the service has one, else the API listener. */
+  readonly metricsUrl: string;
+  /** The text of /metrics. */
   scrape(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -74,14 +76,25 @@ export async function startService(): Promise<RunningService> {
     child.kill('SIGKILL');
     throw error;
   }
+  let metricsUrl: string | undefined;
+  for (const url of [`http://127.0.0.1:${managementPort}/metrics`, `${baseUrl}/metrics`]) {
+    const response = await fetch(url).catch(() => undefined);
+    await response?.arrayBuffer();
+    if (response?.ok) {
+      metricsUrl = url;
+      break;
+    }
+  }
+  if (metricsUrl === undefined) {
+    child.kill('SIGKILL');
+    throw new Error(`no /metrics on the management (${managementPort}) nor the API port (${port})`);
+  }
+  const found = metricsUrl;
   return {
     baseUrl,
+    metricsUrl: found,
     async scrape() {
-      for (const url of [`http://127.0.0.1:${managementPort}/metrics`, `${baseUrl}/metrics`]) {
-        const response = await fetch(url).catch(() => undefined);
-        if (response?.ok) return response.text();
-      }
-      throw new Error(`no /metrics on the management (${managementPort}) nor the API port (${port})`);
+      return (await fetch(found)).text();
     },
     async stop() {
       if (child.exitCode !== null) return;
