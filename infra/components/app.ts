@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { chartValues } from '@high-available-server/chart';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { ShutdownTimings } from '../shutdown.js';
@@ -21,15 +22,23 @@ export interface AppArgs {
   namespace: pulumi.Input<string>;
   provider: k8s.Provider;
   image: AppImage;
-  replicas: number;
+  /**
+   * @deprecated The replica count lives in the values file (`replicaCount`); index.ts stops passing
+   * it. Until then a value that differs from the file's is refused rather than silently ignored.
+   */
+  replicas?: number;
   database: {
     secretName: pulumi.Input<string>;
     secretKey: string;
     /** ConfigMap (and key in it) holding the database CA, mounted so DATABASE_URL can verify TLS. */
     caBundle?: { configMapName: pulumi.Input<string>; key: string };
   };
-  shutdown: ShutdownTimings;
-  /** EKS: bind the pods to the Pulumi-owned target group (no Ingress). */
+  /**
+   * @deprecated Ignored: the drain timings live in the chart's `shutdown` values block, which the pods
+   * read directly and `shutdownTimings()` reads for the target group. index.ts stops passing them.
+   */
+  shutdown?: ShutdownTimings;
+  /** EKS: the Pulumi-owned target group the values file's TargetGroupBinding binds the pods to. */
   targetGroupArn?: pulumi.Input<string>;
   dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -45,6 +54,15 @@ export class App extends pulumi.ComponentResource {
   constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
     super('high-available-server:k8s:App', name, {}, opts);
 
+    const replicaCount = chartValues([args.valuesFile]).replicaCount;
+    if (args.replicas !== undefined && args.replicas !== replicaCount) {
+      throw new Error(
+        `replicas=${args.replicas} differs from replicaCount=${String(replicaCount)} in the chart's ${args.valuesFile}: ` +
+          'the values file is the one home of chart settings; change replicaCount there.',
+      );
+    }
+
+    // Only what the program alone knows: everything else comes from the values file.
     const values = {
       image: {
         repository: args.image.repository,
@@ -52,26 +70,12 @@ export class App extends pulumi.ComponentResource {
         ...(args.image.tag ? { tag: args.image.tag } : {}),
         ...(args.image.pullPolicy ? { pullPolicy: args.image.pullPolicy } : {}),
       },
-      replicaCount: args.replicas,
-      store: 'postgres',
       database: {
         existingSecret: args.database.secretName,
         secretKey: args.database.secretKey,
         ...(args.database.caBundle ? { caBundle: args.database.caBundle } : {}),
       },
-      shutdown: {
-        preStopSleepSeconds: args.shutdown.preStopSleepSeconds,
-        delayMs: args.shutdown.delayMs,
-        timeoutMs: args.shutdown.timeoutMs,
-      },
-      terminationGracePeriodSeconds: args.shutdown.terminationGracePeriodSeconds,
-      migrations: { enabled: true },
-      ingress: { enabled: false },
-      // No Prometheus Operator is installed by these stacks, so no ServiceMonitor CRD exists.
-      serviceMonitor: { enabled: false },
-      targetGroupBinding: args.targetGroupArn
-        ? { enabled: true, targetGroupArn: args.targetGroupArn }
-        : { enabled: false },
+      ...(args.targetGroupArn ? { targetGroupBinding: { targetGroupArn: args.targetGroupArn } } : {}),
     };
 
     this.release = new k8s.helm.v3.Release(

@@ -18,6 +18,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, isSeq, type Node, parse, parseDocument, type YAMLMap } from 'yaml';
+import { chartDir } from '../src/values.js';
 
 type Schema = Record<string, unknown>;
 
@@ -220,8 +221,6 @@ export function generateValuesSchema(valuesYaml: string, title: string): Schema 
 export function formatSchema(schema: Schema): string {
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
-
-export const chartDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** values.schema.json as generated from the chart's current values.yaml. */
 export async function expectedSchemaText(dir = chartDir): Promise<string> {

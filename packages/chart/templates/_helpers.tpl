@@ -168,6 +168,16 @@ Volume for the CA bundle: the chosen key always lands as /etc/ssl/db/ca.pem.
 {{- end }}
 
 {{/*
+Seconds from the start of a pod's deletion until it has surely stopped serving: preStop, then the
+shutdown delay and the drain bound. Same rule as `drainEndsSeconds` in src/values.ts (the Pulumi
+program's target group); a load balancer must keep a deregistered target this long.
+*/}}
+{{- define "has.drainEndsSeconds" -}}
+{{- $s := .Values.shutdown }}
+{{- add $s.preStopSleepSeconds (div (add $s.delayMs $s.timeoutMs 999) 1000) }}
+{{- end }}
+
+{{/*
 Cross-value rules the JSON schema cannot express. Rendered (as nothing) by the Deployment, so any
 `helm template`/`install` stops here with a message saying what to change.
 */}}
@@ -181,10 +191,11 @@ Cross-value rules the JSON schema cannot express. Rendered (as nothing) by the D
 {{- fail "store=memory keeps users inside each pod, so with several replicas a GET can reach a pod that never saw the PUT. Use replicaCount=1 and autoscaling.enabled=false with store=memory, or store=postgres." }}
 {{- end }}
 {{- end }}
-{{- $shutdownSeconds := div (add $v.shutdown.delayMs $v.shutdown.timeoutMs 999) 1000 }}
-{{- $neededGrace := add $v.shutdown.preStopSleepSeconds $shutdownSeconds 5 }}
-{{- if lt (int $v.terminationGracePeriodSeconds) (int $neededGrace) }}
-{{- fail (printf "terminationGracePeriodSeconds=%d is too short: preStop %ds + shutdown delay and drain %ds + 5s margin = %ds. Kubernetes would SIGKILL pods mid-request; raise it or lower the shutdown timings." (int $v.terminationGracePeriodSeconds) (int $v.shutdown.preStopSleepSeconds) (int $shutdownSeconds) (int $neededGrace)) }}
+{{- $shutdown := $v.shutdown }}
+{{- $drainEnds := int (include "has.drainEndsSeconds" .) }}
+{{- $neededGrace := add $drainEnds 5 }}
+{{- if lt (int $shutdown.terminationGracePeriodSeconds) (int $neededGrace) }}
+{{- fail (printf "shutdown.terminationGracePeriodSeconds=%d is too short: preStop %ds + shutdown delay and drain %ds + 5s margin = %ds. Kubernetes would SIGKILL pods mid-request; raise it or lower the shutdown timings." (int $shutdown.terminationGracePeriodSeconds) (int $shutdown.preStopSleepSeconds) (int (sub $drainEnds $shutdown.preStopSleepSeconds)) (int $neededGrace)) }}
 {{- end }}
 {{- if $v.autoscaling.enabled }}
 {{- if lt (int $v.autoscaling.maxReplicas) (int $v.autoscaling.minReplicas) }}
@@ -193,11 +204,6 @@ Cross-value rules the JSON schema cannot express. Rendered (as nothing) by the D
 {{- end }}
 {{- if and $v.targetGroupBinding.enabled (not $v.targetGroupBinding.targetGroupArn) }}
 {{- fail "targetGroupBinding.enabled needs targetGroupBinding.targetGroupArn (the target group the Pulumi program created)." }}
-{{- end }}
-{{- if $v.ingress.enabled }}
-{{- if lt (int $v.ingress.deregistrationDelaySeconds) (int $shutdownSeconds) }}
-{{- fail (printf "ingress.deregistrationDelaySeconds=%d is shorter than the shutdown delay and drain (%ds): the ALB would cut requests the pod is still finishing." (int $v.ingress.deregistrationDelaySeconds) (int $shutdownSeconds)) }}
-{{- end }}
 {{- end }}
 {{- if and $v.podDisruptionBudget.enabled (not $v.autoscaling.enabled) }}
 {{- if ge (int $v.podDisruptionBudget.maxUnavailable) (int $v.replicaCount) }}

@@ -37,7 +37,7 @@ test('readiness reacts fast, liveness is generous', (t) => {
 
 test('preStop uses the native sleep action (no shell in a distroless image)', (t) => {
   t.deepEqual(Object.keys(container.lifecycle.preStop), ['sleep']);
-  t.is(container.lifecycle.preStop.sleep.seconds, 10);
+  t.is(container.lifecycle.preStop.sleep.seconds, 25);
 });
 
 test('the chart refuses clusters without the native preStop sleep action (Kubernetes < 1.30)', async (t) => {
@@ -51,16 +51,16 @@ test('the grace period covers preStop + shutdown delay + drain timeout + a margi
   t.is(config.SHUTDOWN_DELAY_MS, '5000');
   t.is(config.SHUTDOWN_TIMEOUT_MS, '15000');
   t.true(podSpec.terminationGracePeriodSeconds >= preStop + shutdownSeconds + 5);
-  t.is(podSpec.terminationGracePeriodSeconds, 45);
+  t.is(podSpec.terminationGracePeriodSeconds, 60);
 });
 
 test('rendering fails when the grace period is too short', async (t) => {
-  const error = await helm.renderError({ set: { terminationGracePeriodSeconds: 30 } });
+  const error = await helm.renderError({ set: { 'shutdown.terminationGracePeriodSeconds': 49 } });
   t.regex(
     error,
-    /terminationGracePeriodSeconds=30 is too short: preStop 10s \+ shutdown delay and drain 20s \+ 5s margin = 35s/,
+    /shutdown\.terminationGracePeriodSeconds=49 is too short: preStop 25s \+ shutdown delay and drain 20s \+ 5s margin = 50s/,
   );
-  await t.notThrowsAsync(helm.render({ set: { terminationGracePeriodSeconds: 35 } }));
+  await t.notThrowsAsync(helm.render({ set: { 'shutdown.terminationGracePeriodSeconds': 50 } }));
   const longerDrain = await helm.renderError({ set: { 'shutdown.timeoutMs': 40000 } });
   t.regex(longerDrain, /too short/);
 });
