@@ -15,6 +15,30 @@ test('the TargetGroupBinding binds the Service to the Pulumi-owned target group 
   t.deepEqual(binding.spec.serviceRef, { name: service.metadata.name, port: service.spec.ports[0].port });
 });
 
+test('a new target group ARN renders a new binding name, so Helm replaces the immutable binding', async (t) => {
+  const bindingName = async (arn: string, fullnameOverride = '') =>
+    only(
+      await helm.render({
+        ...eks,
+        set: { ...eks.set, 'targetGroupBinding.targetGroupArn': arn, fullnameOverride },
+      }),
+      'TargetGroupBinding',
+    ).metadata.name;
+  const replacement = targetGroupArn.replace(/\/[0-9a-f]+$/, '/fedcba9876543210');
+  const [first, again, replaced] = await Promise.all([
+    bindingName(targetGroupArn),
+    bindingName(targetGroupArn),
+    bindingName(replacement),
+  ]);
+  t.is(first, again, 'the same target group keeps its binding (no churn on every upgrade)');
+  t.not(first, replaced);
+  t.true(first.startsWith(`${fullname}-`));
+  // A long release name still gives a valid object name with the hash kept.
+  const long = await bindingName(targetGroupArn, 'x'.repeat(63));
+  t.true(long.length <= 63);
+  t.is(long.slice(-9), first.slice(-9));
+});
+
 test('given the ALB security group, the binding opens the pod port to it', async (t) => {
   const manifests = await helm.render(everything);
   const containerPort = serverContainer(manifests).ports[0].containerPort;

@@ -141,7 +141,7 @@ test('EKS values: production resources, target group binding, no Ingress', async
   t.is(container.resources.requests.memory, '512Mi');
   t.is(container.resources.limits.memory, container.resources.requests.memory);
   t.is(container.resources.limits.cpu, undefined);
-  t.is(only(manifests, 'TargetGroupBinding').metadata.name, fullname);
+  t.regex(only(manifests, 'TargetGroupBinding').metadata.name, new RegExp(`^${fullname}-[0-9a-f]{8}$`));
   t.false(manifests.some((m) => m.kind === 'Ingress'));
 });
 
