@@ -143,6 +143,15 @@ DATABASE_URL from the existing Secret (store=postgres only).
 {{- end }}
 
 {{/*
+NODE_OPTIONS capping V8's heap at a share of the container's memory limit (Node >= 24 reads the
+limit from the cgroup, so the cap follows whatever limit each container has).
+*/}}
+{{- define "has.nodeOptionsEnv" -}}
+- name: NODE_OPTIONS
+  value: {{ printf "--max-old-space-size-percentage=%d" (int .Values.heapPercentOfMemoryLimit) | quote }}
+{{- end }}
+
+{{/*
 Whether the database CA bundle is mounted.
 */}}
 {{- define "has.caBundleEnabled" -}}
@@ -196,6 +205,12 @@ Cross-value rules the JSON schema cannot express. Rendered (as nothing) by the D
 {{- $neededGrace := add $drainEnds 5 }}
 {{- if lt (int $shutdown.terminationGracePeriodSeconds) (int $neededGrace) }}
 {{- fail (printf "shutdown.terminationGracePeriodSeconds=%d is too short: preStop %ds + shutdown delay and drain %ds + 5s margin = %ds. Kubernetes would SIGKILL pods mid-request; raise it or lower the shutdown timings." (int $shutdown.terminationGracePeriodSeconds) (int $shutdown.preStopSleepSeconds) (int (sub $drainEnds $shutdown.preStopSleepSeconds)) (int $neededGrace)) }}
+{{- end }}
+{{- if not (dig "limits" "memory" "" $v.resources) }}
+{{- fail "resources.limits.memory is required: the heap is capped at heapPercentOfMemoryLimit of it, and without a limit a pod can take a node's memory." }}
+{{- end }}
+{{- if and $v.migrations.enabled (not (dig "limits" "memory" "" $v.migrations.resources)) }}
+{{- fail "migrations.resources.limits.memory is required: the migration Job's heap is capped at heapPercentOfMemoryLimit of it." }}
 {{- end }}
 {{- if $v.autoscaling.enabled }}
 {{- if lt (int $v.autoscaling.maxReplicas) (int $v.autoscaling.minReplicas) }}
