@@ -112,9 +112,19 @@ test('EKS requires the zone spread', async (t) => {
   t.is(byKey['kubernetes.io/hostname'].whenUnsatisfiable, 'ScheduleAnyway');
 });
 
-test('with the HPA on, the Deployment leaves replicas to it and the floor is 3', async (t) => {
+test('switching the HPA on keeps replicas in the Deployment (its fallback when nothing is live)', async (t) => {
+  // `helm template` has no cluster: its `lookup` answers an empty map, so only the fallback branch
+  // (no live Deployment: the higher of replicaCount and minReplicas) can be rendered here. On a live
+  // release the template keeps the Deployment's current count; that branch needs a cluster.
+  const replicas = async (set: Record<string, number | boolean>) =>
+    only(await helm.render({ set: { 'autoscaling.enabled': true, ...set } }), 'Deployment').spec.replicas;
+  t.is(await replicas({}), 3);
+  t.is(await replicas({ 'autoscaling.minReplicas': 4 }), 4);
+  t.is(await replicas({ replicaCount: 5 }), 5);
+});
+
+test('with the HPA on, it scales the Deployment and the floor is 3', async (t) => {
   const manifests = await helm.render(everything);
-  t.false('replicas' in only(manifests, 'Deployment').spec);
   const autoscaler = only(manifests, 'HorizontalPodAutoscaler');
   t.true(autoscaler.spec.minReplicas >= 3);
   t.is(autoscaler.spec.scaleTargetRef.name, only(manifests, 'Deployment').metadata.name);
