@@ -212,6 +212,12 @@ Cross-value rules the JSON schema cannot express. Rendered (as nothing) by the D
 {{- if and $v.migrations.enabled (not (dig "limits" "memory" "" $v.migrations.resources)) }}
 {{- fail "migrations.resources.limits.memory is required: the migration Job's heap is capped at heapPercentOfMemoryLimit of it." }}
 {{- end }}
+{{- range $key := list "zone" "host" }}
+{{- $spread := index $v.topologySpread $key }}
+{{- if and (gt (int (default 0 $spread.minDomains)) 0) (ne $spread.whenUnsatisfiable "DoNotSchedule") }}
+{{- fail (printf "topologySpread.%s.minDomains applies only with whenUnsatisfiable=DoNotSchedule (Kubernetes refuses it otherwise); set it to 0 or require the spread." $key) }}
+{{- end }}
+{{- end }}
 {{- if $v.autoscaling.enabled }}
 {{- if lt (int $v.autoscaling.maxReplicas) (int $v.autoscaling.minReplicas) }}
 {{- fail "autoscaling.maxReplicas must be >= autoscaling.minReplicas." }}

@@ -105,11 +105,20 @@ test('pods spread over zones and hosts, softly by default', (t) => {
   }
 });
 
-test('EKS requires the zone spread', async (t) => {
+test('EKS requires the zone spread over all 3 zones (node autoscaling adds the node a zone needs)', async (t) => {
   const constraints = only(await helm.render(eks), 'Deployment').spec.template.spec.topologySpreadConstraints;
   const byKey = Object.fromEntries(constraints.map((c: { topologyKey: string }) => [c.topologyKey, c]));
-  t.is(byKey['topology.kubernetes.io/zone'].whenUnsatisfiable, 'DoNotSchedule');
+  t.like(byKey['topology.kubernetes.io/zone'], { whenUnsatisfiable: 'DoNotSchedule', minDomains: 3 });
   t.is(byKey['kubernetes.io/hostname'].whenUnsatisfiable, 'ScheduleAnyway');
+  t.is(byKey['kubernetes.io/hostname'].minDomains, undefined);
+});
+
+test('minDomains only with a required spread (Kubernetes refuses it with ScheduleAnyway)', async (t) => {
+  for (const constraint of podSpec.topologySpreadConstraints) t.is(constraint.minDomains, undefined);
+  t.regex(
+    await helm.renderError({ set: { 'topologySpread.zone.minDomains': 3 } }),
+    /topologySpread\.zone\.minDomains applies only with whenUnsatisfiable=DoNotSchedule/,
+  );
 });
 
 test('switching the HPA on keeps replicas in the Deployment (its fallback when nothing is live)', async (t) => {
