@@ -212,6 +212,9 @@ Cross-value rules the JSON schema cannot express. Rendered (as nothing) by the D
 {{- if and $v.migrations.enabled (not (dig "limits" "memory" "" $v.migrations.resources)) }}
 {{- fail "migrations.resources.limits.memory is required: the migration Job's heap is capped at heapPercentOfMemoryLimit of it." }}
 {{- end }}
+{{- if eq (int $v.managementPort) (int $v.containerPort) }}
+{{- fail "managementPort must differ from containerPort: the management listener (/metrics, probes) must not be reachable through the load balancer's port." }}
+{{- end }}
 {{- range $key := list "zone" "host" }}
 {{- $spread := index $v.topologySpread $key }}
 {{- if and (gt (int (default 0 $spread.minDomains)) 0) (ne $spread.whenUnsatisfiable "DoNotSchedule") }}

@@ -25,6 +25,7 @@ test('the server gets every setting the service reads', async (t) => {
   const env = serverEnv(await helm.render());
   for (const name of [
     'PORT',
+    'MANAGEMENT_PORT',
     'HOST',
     'STORE',
     'DATABASE_URL',
@@ -36,6 +37,7 @@ test('the server gets every setting the service reads', async (t) => {
     t.true(env.has(name), name);
   }
   t.is(env.get('PORT')?.value, '8080');
+  t.is(env.get('MANAGEMENT_PORT')?.value, '8081');
   t.is(env.get('HOST')?.value, '0.0.0.0');
   t.is(env.get('MAX_IN_FLIGHT')?.value, '256');
   t.is(env.get('MAX_EVENT_LOOP_DELAY_MS')?.value, '200');

@@ -69,10 +69,14 @@ test('selectors use only name + instance', async (t) => {
     'app.kubernetes.io/instance': releaseName,
   };
   t.deepEqual(only(manifests, 'Deployment').spec.selector.matchLabels, expected);
-  t.deepEqual(only(manifests, 'Service').spec.selector, expected);
+  t.deepEqual(only(manifests, 'Service', fullname).spec.selector, expected);
   t.deepEqual(only(manifests, 'PodDisruptionBudget').spec.selector.matchLabels, expected);
   t.deepEqual(only(manifests, 'NetworkPolicy').spec.podSelector.matchLabels, expected);
-  t.deepEqual(only(manifests, 'ServiceMonitor').spec.selector.matchLabels, expected);
+  // The ServiceMonitor also requires the metrics Service's component label (see service-monitor.test.ts).
+  t.deepEqual(only(manifests, 'ServiceMonitor').spec.selector.matchLabels, {
+    ...expected,
+    'app.kubernetes.io/component': 'metrics',
+  });
 });
 
 test('the image tag defaults to the chart appVersion', async (t) => {

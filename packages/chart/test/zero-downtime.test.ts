@@ -17,12 +17,12 @@ test('rolling updates never drop below the desired replicas', (t) => {
   t.true(deployment.spec.minReadySeconds > 0);
 });
 
-test('probes: startup and liveness on /livez, readiness on /readyz, all on the http port', (t) => {
+test('probes: startup and liveness on /livez, readiness on /readyz, all on the management port', (t) => {
   t.is(container.startupProbe.httpGet.path, '/livez');
   t.is(container.livenessProbe.httpGet.path, '/livez');
   t.is(container.readinessProbe.httpGet.path, '/readyz');
   for (const probe of [container.startupProbe, container.readinessProbe, container.livenessProbe]) {
-    t.is(probe.httpGet.port, 'http');
+    t.is(probe.httpGet.port, 'management');
   }
 });
 
