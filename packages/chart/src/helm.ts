@@ -39,6 +39,8 @@ export interface ChartInput {
   readonly setString?: Readonly<Record<string, string>>;
   /** Kubernetes version Helm assumes (--kube-version); Helm's own default otherwise. */
   readonly kubeVersion?: string;
+  /** Another copy of the chart to render (a directory or a packaged .tgz); the repository's by default. */
+  readonly chart?: string;
 }
 
 export interface Helm {
@@ -65,7 +67,8 @@ function valueArgs(input: ChartInput): string[] {
 
 function templateArgs(input: ChartInput): string[] {
   const kubeVersion = input.kubeVersion ? ['--kube-version', input.kubeVersion] : [];
-  return ['template', releaseName, chartDir, '--namespace', namespace, ...kubeVersion, ...valueArgs(input)];
+  const chart = input.chart ?? chartDir;
+  return ['template', releaseName, chart, '--namespace', namespace, ...kubeVersion, ...valueArgs(input)];
 }
 
 export async function loadHelm(): Promise<Helm> {

@@ -29,20 +29,39 @@ Full name of the release's objects. A release already named after the chart is n
 {{- end }}
 
 {{/*
-Version label: the image tag when one is used, else the chart's appVersion.
+Version label: the image tag when one is given; else the chart's appVersion, unless the image is
+deployed by digest alone (a digest is not a version, and appVersion would claim one that may not run).
 */}}
 {{- define "has.version" -}}
-{{- default .Chart.AppVersion .Values.image.tag | toString | trunc 63 | trimSuffix "-" | quote }}
+{{- if .Values.image.tag }}
+{{- .Values.image.tag | toString | trunc 63 | trimSuffix "-" | quote }}
+{{- else if not .Values.image.digest }}
+{{- .Chart.AppVersion | toString | trunc 63 | trimSuffix "-" | quote }}
+{{- end }}
 {{- end }}
 
 {{/*
-Labels every object carries (Helm's recommended set).
+Labels every object carries (Helm's recommended set). Not for pod templates: see has.podLabels.
 */}}
 {{- define "has.labels" -}}
 helm.sh/chart: {{ include "has.chart" . }}
 {{ include "has.selectorLabels" . }}
-app.kubernetes.io/version: {{ include "has.version" . }}
+{{- with include "has.version" . }}
+app.kubernetes.io/version: {{ . }}
+{{- end }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/*
+Labels of the server's pod template: only what never changes between chart releases (as podinfo
+does). A chart or version label here would change the template, and so restart every pod, on a
+chart bump that changes nothing the pods run.
+*/}}
+{{- define "has.podLabels" -}}
+{{ include "has.selectorLabels" . }}
+{{- with .Values.podLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -69,8 +88,18 @@ helm.sh/chart: {{ include "has.chart" .root }}
 {{ include "has.componentSelectorLabels" . }}
 app.kubernetes.io/component: {{ .component }}
 app.kubernetes.io/part-of: {{ include "has.name" .root }}
-app.kubernetes.io/version: {{ include "has.version" .root }}
+{{- with include "has.version" .root }}
+app.kubernetes.io/version: {{ . }}
+{{- end }}
 app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+{{- end }}
+
+{{/*
+Stable labels for a hook's pod template (same reason as has.podLabels).
+*/}}
+{{- define "has.componentPodLabels" -}}
+{{ include "has.componentSelectorLabels" . }}
+app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
 {{/*
@@ -140,6 +169,22 @@ DATABASE_URL from the existing Secret (store=postgres only).
     secretKeyRef:
       name: {{ .Values.database.existingSecret }}
       key: {{ .Values.database.secretKey }}
+{{- end }}
+
+{{/*
+The server's non-secret settings: the ConfigMap's data, and what the pods' checksum/config covers
+(the data only, so a chart bump that changes nothing here restarts nothing).
+*/}}
+{{- define "has.configData" -}}
+PORT: {{ .Values.containerPort | quote }}
+MANAGEMENT_PORT: {{ .Values.managementPort | quote }}
+HOST: "0.0.0.0"
+STORE: {{ .Values.store | quote }}
+LOG_LEVEL: {{ .Values.logLevel | quote }}
+SHUTDOWN_DELAY_MS: {{ .Values.shutdown.delayMs | quote }}
+SHUTDOWN_TIMEOUT_MS: {{ .Values.shutdown.timeoutMs | quote }}
+MAX_IN_FLIGHT: {{ .Values.maxInFlight | quote }}
+MAX_EVENT_LOOP_DELAY_MS: {{ .Values.maxEventLoopDelayMs | quote }}
 {{- end }}
 
 {{/*
