@@ -15,6 +15,29 @@ export interface AppImage {
   pullPolicy?: 'IfNotPresent' | 'Never' | 'Always';
 }
 
+/**
+ * How the pods reach PostgreSQL (CONTRACTS.md, "Database credentials"): DATABASE_URL as a plain value
+ * without credentials, and the user and password as files from two Secrets: the app role's for the
+ * servers, the owner role's for the migration Job.
+ */
+export interface AppDatabase {
+  /** DATABASE_URL: host, port, database, TLS options; no user or password. */
+  url?: pulumi.Input<string>;
+  /** Secret (keys username, password) of the app role, mounted in the server pods. */
+  appSecretName?: pulumi.Input<string>;
+  /** Secret (same keys) of the owner role, mounted in the migration Job only. */
+  ownerSecretName?: pulumi.Input<string>;
+  /**
+   * @deprecated A Secret holding the whole URL, password included (an env var: a rotated password
+   * needs a restart). Used until the program writes the credential Secrets; then `url` replaces it.
+   */
+  secretName?: pulumi.Input<string>;
+  /** @deprecated Key of the whole URL in `secretName`. */
+  secretKey?: string;
+  /** ConfigMap (and key in it) holding the database CA, mounted so DATABASE_URL can verify TLS. */
+  caBundle?: { configMapName: pulumi.Input<string>; key: string };
+}
+
 export interface AppArgs {
   chartDir: string;
   /** `values-eks.yaml` or `values-minikube.yaml` inside the chart. */
@@ -27,12 +50,7 @@ export interface AppArgs {
    * it. Until then a value that differs from the file's is refused rather than silently ignored.
    */
   replicas?: number;
-  database: {
-    secretName: pulumi.Input<string>;
-    secretKey: string;
-    /** ConfigMap (and key in it) holding the database CA, mounted so DATABASE_URL can verify TLS. */
-    caBundle?: { configMapName: pulumi.Input<string>; key: string };
-  };
+  database: AppDatabase;
   /**
    * @deprecated Ignored: the drain timings live in the chart's `shutdown` values block, which the pods
    * read directly and `shutdownTimings()` reads for the target group. index.ts stops passing them.
@@ -41,6 +59,26 @@ export interface AppArgs {
   /** EKS: the Pulumi-owned target group the values file's TargetGroupBinding binds the pods to. */
   targetGroupArn?: pulumi.Input<string>;
   dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+function databaseValues(database: AppDatabase) {
+  const { url, appSecretName, ownerSecretName, secretName, secretKey, caBundle } = database;
+  if (!url && !secretName)
+    throw new Error('App needs database.url (or, until the credential Secrets exist, secretName)');
+  return {
+    ...(url ? { url } : {}),
+    ...(secretName ? { existingSecret: secretName } : {}),
+    ...(secretKey ? { secretKey } : {}),
+    ...(appSecretName || ownerSecretName
+      ? {
+          credentials: {
+            ...(appSecretName ? { appSecret: appSecretName } : {}),
+            ...(ownerSecretName ? { ownerSecret: ownerSecretName } : {}),
+          },
+        }
+      : {}),
+    ...(caBundle ? { caBundle } : {}),
+  };
 }
 
 /**
@@ -70,11 +108,7 @@ export class App extends pulumi.ComponentResource {
         ...(args.image.tag ? { tag: args.image.tag } : {}),
         ...(args.image.pullPolicy ? { pullPolicy: args.image.pullPolicy } : {}),
       },
-      database: {
-        existingSecret: args.database.secretName,
-        secretKey: args.database.secretKey,
-        ...(args.database.caBundle ? { caBundle: args.database.caBundle } : {}),
-      },
+      database: databaseValues(args.database),
       ...(args.targetGroupArn ? { targetGroupBinding: { targetGroupArn: args.targetGroupArn } } : {}),
     };
 

@@ -33,8 +33,8 @@ export interface ChartInput {
   readonly valuesFiles?: readonly string[];
   /** Values files anywhere (absolute paths), applied after `valuesFiles`: e.g. what a deployer passes. */
   readonly externalValuesFiles?: readonly string[];
-  /** --set key=value pairs (Helm parses the type). */
-  readonly set?: Readonly<Record<string, string | number | boolean>>;
+  /** --set key=value pairs (Helm parses the type; null deletes the key). */
+  readonly set?: Readonly<Record<string, string | number | boolean | null>>;
   /** --set-string key=value pairs. */
   readonly setString?: Readonly<Record<string, string>>;
   /** Kubernetes version Helm assumes (--kube-version); Helm's own default otherwise. */

@@ -161,14 +161,57 @@ seccompProfile:
 {{- end }}
 
 {{/*
-DATABASE_URL from the existing Secret (store=postgres only).
+DATABASE_URL from the existing Secret, when database.url does not give it as a value.
 */}}
 {{- define "has.databaseUrlEnv" -}}
+{{- if not .Values.database.url }}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
       name: {{ .Values.database.existingSecret }}
       key: {{ .Values.database.secretKey }}
+{{- end }}
+{{- end }}
+
+{{/*
+Database credentials as files from a Secret (keys username and password): a whole volume, never
+subPath, so the kubelet refreshes the files when the Secret changes (a rotated password reaches
+running pods). Call with (dict "root" $ "secret" <name>).
+*/}}
+{{- define "has.credentialsVolume" -}}
+- name: database-credentials
+  secret:
+    secretName: {{ .secret }}
+    # 0440: readable by the pod's group (fsGroup 1000), nobody else.
+    defaultMode: 288
+    items:
+      - key: username
+        path: username
+      - key: password
+        path: password
+{{- end }}
+
+{{/*
+The server pods' credential Secret, when they read credentials from files (store=postgres only).
+*/}}
+{{- define "has.appCredentials" -}}
+{{- if eq .Values.store "postgres" }}{{ .Values.database.credentials.appSecret }}{{ end }}
+{{- end }}
+
+{{- define "has.credentialsMount" -}}
+- name: database-credentials
+  mountPath: /var/run/secrets/database
+  readOnly: true
+{{- end }}
+
+{{/*
+Environment pointing the service at the credential files (values only; the files are the secret).
+*/}}
+{{- define "has.credentialsEnv" -}}
+- name: DATABASE_USER_FILE
+  value: /var/run/secrets/database/username
+- name: DATABASE_PASSWORD_FILE
+  value: /var/run/secrets/database/password
 {{- end }}
 
 {{/*
@@ -185,6 +228,16 @@ SHUTDOWN_DELAY_MS: {{ .Values.shutdown.delayMs | quote }}
 SHUTDOWN_TIMEOUT_MS: {{ .Values.shutdown.timeoutMs | quote }}
 MAX_IN_FLIGHT: {{ .Values.maxInFlight | quote }}
 MAX_EVENT_LOOP_DELAY_MS: {{ .Values.maxEventLoopDelayMs | quote }}
+{{- if eq .Values.store "postgres" }}
+MIGRATE_ON_START: {{ .Values.migrations.onServerStart | quote }}
+{{- with .Values.database.url }}
+DATABASE_URL: {{ . | quote }}
+{{- end }}
+{{- if .Values.database.credentials.appSecret }}
+DATABASE_USER_FILE: /var/run/secrets/database/username
+DATABASE_PASSWORD_FILE: /var/run/secrets/database/password
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -237,8 +290,17 @@ Cross-value rules the JSON schema cannot express. Rendered (as nothing) by the D
 */}}
 {{- define "has.validate" -}}
 {{- $v := .Values }}
-{{- if and (eq $v.store "postgres") (not $v.database.existingSecret) }}
-{{- fail "store=postgres needs database.existingSecret: the name of a Secret whose key database.secretKey holds DATABASE_URL (see the chart README), or use --set store=memory for a database-free try." }}
+{{- if eq $v.store "postgres" }}
+{{- $db := $v.database }}
+{{- if not (or $db.url $db.existingSecret) }}
+{{- fail "store=postgres needs database.url (with database.credentials) or database.existingSecret (a Secret whose key database.secretKey holds DATABASE_URL; see the chart README), or use --set store=memory for a database-free try." }}
+{{- end }}
+{{- if and $db.credentials.appSecret $v.migrations.enabled (not $db.credentials.ownerSecret) }}
+{{- fail "database.credentials.appSecret is set but ownerSecret is not: the migration Job needs the owner role's credentials (the app role cannot change the schema). Set database.credentials.ownerSecret, or migrations.enabled=false." }}
+{{- end }}
+{{- if not (or $v.migrations.enabled $v.migrations.onServerStart) }}
+{{- fail "migrations.enabled=false and migrations.onServerStart=false: nothing would migrate the schema. Turn one on." }}
+{{- end }}
 {{- end }}
 {{- if eq $v.store "memory" }}
 {{- if or $v.autoscaling.enabled (gt (int $v.replicaCount) 1) }}

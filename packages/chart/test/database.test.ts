@@ -43,7 +43,7 @@ test('the server gets every setting the service reads', async (t) => {
   t.is(env.get('MAX_EVENT_LOOP_DELAY_MS')?.value, '200');
 });
 
-test('postgres: DATABASE_URL comes from the existing Secret, never from values', async (t) => {
+test('quick start: DATABASE_URL with its password comes from the existing Secret, never from values', async (t) => {
   const manifests = await helm.render({
     set: { 'database.existingSecret': 'rds-url', 'database.secretKey': 'url' },
   });
@@ -55,7 +55,10 @@ test('postgres: DATABASE_URL comes from the existing Secret, never from values',
 
 test('postgres without a Secret fails with a clear message', async (t) => {
   const error = await helm.renderError({ set: { 'database.existingSecret': '' } });
-  t.regex(error, /store=postgres needs database\.existingSecret/);
+  t.regex(
+    error,
+    /store=postgres needs database\.url \(with database\.credentials\) or database\.existingSecret/,
+  );
 });
 
 test('memory: STORE is set, no DATABASE_URL, no migration Job, one replica', async (t) => {
