@@ -9,4 +9,4 @@ export {
   type ShutdownSettings,
   shutdownSettings,
   type Values,
-} from './values.js';
+} from './values.ts';

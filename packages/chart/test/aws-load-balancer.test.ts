@@ -94,11 +94,14 @@ test('the Ingress ALB keeps a deregistered target until the pod has surely stopp
       ingress.metadata.annotations?.['alb.ingress.kubernetes.io/target-group-attributes'] ?? '';
     return Number(/deregistration_delay\.timeout_seconds=(\d+)/.exec(attributes)?.[1]);
   };
-  // preStop 25 s + delay 5 s + drain 15 s, from the shutdown block: no second number to keep in step.
-  t.is(await deregistrationDelay({}), 45);
+  // preStop 125 s + delay 5 s + drain 15 s, from the shutdown block: no second number to keep in step.
+  t.is(await deregistrationDelay({}), 145);
   t.is(
-    await deregistrationDelay({ 'shutdown.timeoutMs': 30_500, 'shutdown.terminationGracePeriodSeconds': 70 }),
-    61,
+    await deregistrationDelay({
+      'shutdown.timeoutMs': 30_500,
+      'shutdown.terminationGracePeriodSeconds': 170,
+    }),
+    161,
   );
 });
 

@@ -1,12 +1,14 @@
 // Other packages read the chart's numbers through `@high-available-server/chart` instead of rendering
 // it: what they read must be what helm renders, for every values file.
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import test from 'ava';
 import { chartValues, drainEndsSeconds, mergeValues, shutdownSettings } from '../src/index.js';
 import { eks, minikube } from './helpers/fixtures.js';
-import { type ChartInput, loadHelm } from './helpers/helm.js';
+import { type ChartInput, chartDir, loadHelm } from './helpers/helm.js';
 import { only, serverContainer } from './helpers/manifests.js';
 
 const helm = await loadHelm();
@@ -60,4 +62,15 @@ test('shutdownSettings names a broken timing', async (t) => {
   t.throws(() => shutdownSettings([file]), {
     message: 'shutdown.delayMs must be a non-negative integer, got "5s"',
   });
+});
+
+test('another package can import the entry point with plain Node (no tsx), resolving it by name', async (t) => {
+  // Node's own type stripping, the way a dependent without a TypeScript loader would load it.
+  const script = `
+    const chart = await import('@high-available-server/chart');
+    process.stdout.write(JSON.stringify(chart.shutdownSettings(['values-eks.yaml'])));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: chartDir,
+  });
+  t.deepEqual(JSON.parse(stdout), shutdownSettings(['values-eks.yaml']));
 });

@@ -37,7 +37,7 @@ test('readiness reacts fast, liveness is generous', (t) => {
 
 test('preStop uses the native sleep action (no shell in a distroless image)', (t) => {
   t.deepEqual(Object.keys(container.lifecycle.preStop), ['sleep']);
-  t.is(container.lifecycle.preStop.sleep.seconds, 25);
+  t.is(container.lifecycle.preStop.sleep.seconds, 125);
 });
 
 test('the chart refuses clusters without the native preStop sleep action (Kubernetes < 1.30)', async (t) => {
@@ -51,16 +51,16 @@ test('the grace period covers preStop + shutdown delay + drain timeout + a margi
   t.is(config.SHUTDOWN_DELAY_MS, '5000');
   t.is(config.SHUTDOWN_TIMEOUT_MS, '15000');
   t.true(podSpec.terminationGracePeriodSeconds >= preStop + shutdownSeconds + 5);
-  t.is(podSpec.terminationGracePeriodSeconds, 60);
+  t.is(podSpec.terminationGracePeriodSeconds, 160);
 });
 
 test('rendering fails when the grace period is too short', async (t) => {
-  const error = await helm.renderError({ set: { 'shutdown.terminationGracePeriodSeconds': 49 } });
+  const error = await helm.renderError({ set: { 'shutdown.terminationGracePeriodSeconds': 149 } });
   t.regex(
     error,
-    /shutdown\.terminationGracePeriodSeconds=49 is too short: preStop 25s \+ shutdown delay and drain 20s \+ 5s margin = 50s/,
+    /shutdown\.terminationGracePeriodSeconds=149 is too short: preStop 125s \+ shutdown delay and drain 20s \+ 5s margin = 150s/,
   );
-  await t.notThrowsAsync(helm.render({ set: { 'shutdown.terminationGracePeriodSeconds': 50 } }));
+  await t.notThrowsAsync(helm.render({ set: { 'shutdown.terminationGracePeriodSeconds': 150 } }));
   const longerDrain = await helm.renderError({ set: { 'shutdown.timeoutMs': 40000 } });
   t.regex(longerDrain, /too short/);
 });
