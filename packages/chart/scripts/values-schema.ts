@@ -18,7 +18,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, isSeq, type Node, parse, parseDocument, type YAMLMap } from 'yaml';
-import { chartDir } from '../src/values.js';
+import { chartDir } from '../src/index.js';
 
 type Schema = Record<string, unknown>;
 

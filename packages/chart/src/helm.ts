@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { ensureHelm } from '../scripts/ensure-helm.ts';
-import { chartDir } from './values.ts';
+import { ensureHelm } from '../scripts/ensure-helm.js';
+import { chartDir } from './index.js';
 
 const run = promisify(execFile);
 
