@@ -11,9 +11,10 @@ const monitor = only(manifests, 'ServiceMonitor');
 
 test('the ServiceMonitor scrapes /metrics on the management port of its own Service', (t) => {
   t.is(monitor.apiVersion, 'monitoring.coreos.com/v1');
-  t.deepEqual(monitor.spec.endpoints, [
+  t.like(monitor.spec.endpoints, [
     { port: 'management', path: '/metrics', interval: '30s', scrapeTimeout: '10s' },
   ]);
+  t.is(monitor.spec.endpoints.length, 1);
   t.deepEqual(monitor.spec.namespaceSelector, { matchNames: [namespace] });
   t.is(monitor.metadata.labels?.release, 'kube-prometheus');
   const selected = ofKind(manifests, 'Service').filter((s) =>
@@ -34,4 +35,11 @@ test('the ServiceMonitor scrapes /metrics on the management port of its own Serv
 
 test('no metrics Service without the ServiceMonitor', async (t) => {
   t.is(ofKind(await helm.render(), 'Service').length, 1);
+});
+
+test("the scraped series' job is the release's full name, whichever Service carries the port", (t) => {
+  const deployment = only(manifests, 'Deployment');
+  t.deepEqual(monitor.spec.endpoints[0].relabelings, [
+    { action: 'replace', targetLabel: 'job', replacement: deployment.metadata.name },
+  ]);
 });
