@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import test from 'ava';
 import { chartValues, drainEndsSeconds, mergeValues, shutdownSettings } from '../src/index.js';
@@ -73,4 +74,9 @@ test('another package can import the entry point with plain Node (no tsx), resol
     cwd: chartDir,
   });
   t.deepEqual(JSON.parse(stdout), shutdownSettings(['values-eks.yaml']));
+});
+
+test('the values files are exported by name too (for readers that parse YAML themselves)', (t) => {
+  const resolved = fileURLToPath(import.meta.resolve('@high-available-server/chart/values.yaml'));
+  t.is(resolved, path.join(chartDir, 'values.yaml'));
 });
