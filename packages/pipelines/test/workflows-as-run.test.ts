@@ -162,7 +162,7 @@ test('ci.yml › lint as run: checkout, the setup action (pnpm, Node, frozen ins
     (ci?.workflow.jobs.lint?.steps ?? []).map((step) => step.uses?.replace(/@.*/, '') ?? step.run),
     [
       'actions/checkout',
-      'pnpm/action-setup',
+      'pnpm/setup',
       'actions/setup-node',
       'pnpm install --frozen-lockfile',
       'pnpm lint',
