@@ -28,8 +28,11 @@ test('pnpm/setup, actions/setup-node and pnpm install are written only in the se
 });
 
 test('the nine jobs that run pnpm or need node_modules use the setup action', (t) => {
-  const users = allJobs(repo.writtenWorkflows)
-    .filter(({ job }) => (job.steps ?? []).some((step) => stepUses(step, SETUP)))
+  // As run: a job may use it through another local action (deploy-stack, preview-stack).
+  const users = allJobs(repo.workflows)
+    .filter(({ job }) =>
+      (job.steps ?? []).some((step) => step.origin?.via.some((hop) => hop.action === SETUP)),
+    )
     .map(({ file, id }) => `${file.name} › ${id}`);
   t.deepEqual(users, [
     'ci.yml › lint',
