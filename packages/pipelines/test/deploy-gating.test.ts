@@ -67,3 +67,14 @@ test('no checkout in the deploy, ci or e2e workflows picks a ref other than the 
     [],
   );
 });
+
+// `needs` stops a job whose dependency failed only while the job's `if:` keeps the implicit
+// success(); always(), failure() or !cancelled() would ship after a failed check.
+test('no job that ships overrides the stop on a failed check', (t) => {
+  t.deepEqual(
+    Object.entries(jobs)
+      .filter(([, job]) => shipsSomething(job) && /\b(always|failure|cancelled)\s*\(/.test(job.if ?? ''))
+      .map(([id, job]) => `${id}: if: ${job.if}`),
+    [],
+  );
+});
