@@ -24,7 +24,7 @@ The rules read the series the ServiceMonitor scrapes, so they render with it.
 */}}
 {{- if and .Values.serviceMonitor.enabled .Values.observability.prometheusRule.enabled }}
 {{- $fullname := include "has.fullname" . }}
-{{- /* job = the name of the Service the ServiceMonitor scrapes (the Prometheus Operator's default job label). */}}
+{{- /* job = the label the ServiceMonitor gives its targets (relabelled to the full name). */}}
 {{- $job := $fullname }}
 {{- $runbooks := .Values.observability.prometheusRule.runbookBaseUrl | default "docs/runbooks" | trimSuffix "/" }}
 {{- $labels := merge (dict) .Values.observability.prometheusRule.labels .Values.serviceMonitor.labels }}

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { access, constants, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -20,20 +20,6 @@ export interface PrometheusTools {
 
 /** Git-ignored cache of the unpacked package, under this package (override for another cache). */
 export const defaultCacheDir = fileURLToPath(new URL('../.cache/prometheus', import.meta.url));
-
-async function isExecutable(path: string): Promise<boolean> {
-  return access(path, constants.X_OK).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function onPath(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && (await isExecutable(join(dir, name)))) return join(dir, name);
-  }
-  return undefined;
-}
 
 function unpacked(root: string): PrometheusTools {
   return {
@@ -91,9 +77,9 @@ async function fetchIntoCache(cacheDir: string): Promise<PrometheusTools> {
  * machine without package lists). Throws an error saying what was tried when none works.
  */
 export async function locatePrometheusTools(cacheDir: string = defaultCacheDir): Promise<PrometheusTools> {
-  const promtool = await onPath('promtool');
-  const prometheus = await onPath('prometheus');
-  if (promtool && prometheus) return { promtool, prometheus, origin: `${promtool} (PATH)` };
+  // Bare names: the PATH is searched when they run (e.g. after `apt-get install prometheus`).
+  const installed: PrometheusTools = { promtool: 'promtool', prometheus: 'prometheus', origin: 'the PATH' };
+  if (await works(installed)) return installed;
   const cached = unpacked(join(cacheDir, 'root'));
   if (await works(cached)) return cached;
   let fetched: PrometheusTools;

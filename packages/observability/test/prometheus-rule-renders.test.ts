@@ -41,9 +41,9 @@ test('the PrometheusRule renders only with the ServiceMonitor, and can be turned
   );
 });
 
-test("the rules select this release's series: its namespace, the scraped Service's name as job", async (t) => {
+test("the rules select this release's series: its namespace, and the job the ServiceMonitor gives", async (t) => {
   const manifests = await helm.render(monitoringOn);
-  // The Prometheus Operator labels a target's series job=<Service name> (no jobLabel set).
+  // The Prometheus Operator labels a target's series job=<Service name>, unless a relabeling sets it.
   const monitor = manifests.find((m) => m.kind === 'ServiceMonitor');
   t.is(monitor?.spec.jobLabel, undefined);
   const ports = new Set(monitor?.spec.endpoints.map((endpoint: { port: string }) => endpoint.port));
@@ -55,7 +55,12 @@ test("the rules select this release's series: its namespace, the scraped Service
       m.spec.ports.some((port: { name: string }) => ports.has(port.name)),
   );
   t.is(scraped.length, 1, 'the ServiceMonitor scrapes one Service');
-  const job = scraped[0]?.metadata.name;
+  const relabeled: { targetLabel?: string; action?: string; replacement?: string }[] = (
+    monitor?.spec.endpoints ?? []
+  ).flatMap((endpoint: { relabelings?: never[] }) => endpoint.relabelings ?? []);
+  const jobRelabel = relabeled.find((r) => r.targetLabel === 'job' && (r.action ?? 'replace') === 'replace');
+  const job = jobRelabel?.replacement ?? scraped[0]?.metadata.name;
+  t.is(job, fullname);
   const deployment = manifests.find((m) => m.kind === 'Deployment')?.metadata.name;
   t.is(deployment, fullname);
   for (const group of await renderedGroups()) {

@@ -1,25 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { stringify } from 'yaml';
 import { fullname, namespace, renderedGroups, tools, writeRuleFile } from './helpers/rendered-rules.js';
-import { type RunningService, startService } from './helpers/service-process.js';
+import { freePort, type RunningService, startService } from './helpers/service-process.js';
 
 // A real Prometheus (Debian's package) scrapes the real, built service every second, labelled as the
 // Prometheus Operator would label it, and evaluates the rules the chart renders.
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 let service: RunningService | undefined;
 let prometheus: ChildProcess | undefined;

@@ -9,7 +9,7 @@ import {
   loadHelm,
   type Manifest,
   namespace,
-} from '@high-available-server/chart/test-helpers/helm';
+} from '@high-available-server/chart/helm';
 import { stringify } from 'yaml';
 import { locatePrometheusTools } from '../../src/prometheus-tools.js';
 import type { RuleGroup } from '../../src/rules.js';
