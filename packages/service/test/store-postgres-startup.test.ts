@@ -1,17 +1,21 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createTestDatabase,
+  type PostgresServer,
+  startPostgres,
+} from '@high-available-server/testkit/postgres';
 import test from 'ava';
 import { openStore } from '../src/store/open-store.js';
 import { StoreUnavailableError } from '../src/store/repository.js';
-import { createTestDatabase, startThrowawayPostgres, type ThrowawayPostgres } from './helpers/postgres.js';
 import { captureLogger } from './helpers/postgres-logger.js';
 import { startFreezableProxy } from './helpers/postgres-proxy.js';
 
 // Always an embedded server, even with TEST_DATABASE_URL: these tests stop the database.
-let server: ThrowawayPostgres | undefined;
+let server: PostgresServer | undefined;
 
 test.before(async () => {
-  server = await startThrowawayPostgres();
+  server = await startPostgres();
 });
 test.after.always(async () => {
   await server?.destroy();

@@ -1,12 +1,12 @@
-import test from 'ava';
-import { pino } from 'pino';
-import { openStore } from '../src/store/open-store.js';
 import {
   acquireTestPostgres,
   createTestDatabase,
   type TestDatabase,
   type TestPostgresServer,
-} from './helpers/postgres.js';
+} from '@high-available-server/testkit/postgres';
+import test from 'ava';
+import { pino } from 'pino';
+import { openStore } from '../src/store/open-store.js';
 import { repositoryContract } from './helpers/postgres-contract.js';
 
 let server: TestPostgresServer | undefined;
