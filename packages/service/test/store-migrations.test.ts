@@ -23,7 +23,7 @@ async function freshDatabase() {
   return createTestDatabase(server.url);
 }
 
-const postgresConfig = (databaseUrl: string) => ({ store: 'postgres' as const, databaseUrl, pgliteDir: '' });
+const postgresConfig = (databaseUrl: string) => ({ store: 'postgres' as const, databaseUrl });
 
 async function migrationFileCount(): Promise<number> {
   const files = await readdir(new URL('../migrations/', import.meta.url));

@@ -53,10 +53,7 @@ test.serial(
     if (!server) throw new Error('no server');
     const database = await createTestDatabase(server.url);
     const { logger, lines } = captureLogger();
-    const repository = await openStore(
-      { store: 'postgres', databaseUrl: database.url, pgliteDir: '' },
-      logger,
-    );
+    const repository = await openStore({ store: 'postgres', databaseUrl: database.url }, logger);
     try {
       await repository.save({ username: 'before-outage', dateOfBirth: '1999-12-31' });
       // Several idle pooled connections, so the shutdown also kills connections nobody is using.
@@ -87,10 +84,7 @@ test.serial(
     const viaProxy = new URL(database.url);
     viaProxy.port = String(proxy.port);
     const { logger } = captureLogger();
-    const repository = await openStore(
-      { store: 'postgres', databaseUrl: viaProxy.toString(), pgliteDir: '' },
-      logger,
-    );
+    const repository = await openStore({ store: 'postgres', databaseUrl: viaProxy.toString() }, logger);
     try {
       await repository.save({ username: 'before-outage', dateOfBirth: '1999-12-31' });
       await Promise.all(Array.from({ length: 3 }, () => repository.ping()));

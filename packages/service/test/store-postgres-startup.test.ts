@@ -21,7 +21,7 @@ test.after.always(async () => {
   await server?.destroy();
 });
 
-const postgresConfig = (databaseUrl: string) => ({ store: 'postgres' as const, databaseUrl, pgliteDir: '' });
+const postgresConfig = (databaseUrl: string) => ({ store: 'postgres' as const, databaseUrl });
 
 test.serial('start-up waits for a database that comes up a little later', async (t) => {
   if (!server) throw new Error('no server');

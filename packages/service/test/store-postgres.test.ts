@@ -16,10 +16,7 @@ repositoryContract(test, {
   async open() {
     server = await acquireTestPostgres();
     database = await createTestDatabase(server.url);
-    return openStore(
-      { store: 'postgres', databaseUrl: database.url, pgliteDir: '' },
-      pino({ level: 'silent' }),
-    );
+    return openStore({ store: 'postgres', databaseUrl: database.url }, pino({ level: 'silent' }));
   },
   async cleanUp() {
     await database?.drop();
