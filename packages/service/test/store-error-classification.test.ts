@@ -60,8 +60,14 @@ for (const [name, error] of other) {
 /** The statement's connection died unanswered: one more try on a fresh connection. */
 const connectionLost: Array<[string, Error]> = [
   ['connection lost (no SQLSTATE)', new Error('Connection terminated unexpectedly')],
-  ['terminated by an administrator (57P01)', withCode('terminating connection due to administrator command', '57P01')],
-  ['crash shutdown (57P02)', withCode('terminating connection because of crash of another server process', '57P02')],
+  [
+    'terminated by an administrator (57P01)',
+    withCode('terminating connection due to administrator command', '57P01'),
+  ],
+  [
+    'crash shutdown (57P02)',
+    withCode('terminating connection because of crash of another server process', '57P02'),
+  ],
   ['cannot connect now (57P03)', withCode('the database system is shutting down', '57P03')],
   ['class 08', withCode('connection failure', '08006')],
   ['reset under a statement', withCode('read ECONNRESET', 'ECONNRESET')],
