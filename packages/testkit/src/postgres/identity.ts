@@ -16,7 +16,7 @@
  * the process that started it, so a killed test or `pnpm dev` leaves no server behind.
  */
 import { createHash } from 'node:crypto';
-import { chmod, chown, cp, lstat, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, lstat, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { hasCommand, runCommand } from '../process.js';
@@ -218,7 +218,7 @@ async function makeDirectories(path: string): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') {
-      if ((await lstat(path)).isDirectory()) return;
+      if ((await stat(path)).isDirectory()) return;
       throw new Error(`${path} exists and is not a directory`);
     }
     if (code !== 'ENOENT' || dirname(path) === path) throw error;

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { chown, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { freePort } from '../free-port.js';
 import { exitOf, isAlive } from '../process.js';
 import { findPostgresBinaries } from './binaries.js';
@@ -85,7 +85,8 @@ const THROWAWAY_SETTINGS = { fsync: 'off', full_page_writes: 'off' };
 
 function describeProcess(pid: number): string {
   try {
-    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    const [program = '', ...args] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const command = [basename(program), ...args].join(' ');
     return command ? `process ${pid} (${command.slice(0, 120)})` : `process ${pid}`;
   } catch {
     return `process ${pid}`;
