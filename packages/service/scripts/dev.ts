@@ -29,10 +29,46 @@ function say(message: string): void {
   process.stderr.write(`pnpm dev: ${message}\n`);
 }
 
-async function startDatabase(): Promise<PostgresServer> {
+/** The service from source, pointed at the local database (configured as a deployment would be). */
+function startService(port: number, passwordFile: string): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: packageDir,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      STORE: 'postgres',
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      DATABASE_PASSWORD_FILE: passwordFile,
+    },
+  });
+  child.once('exit', (code, signal) => {
+    if (child === service && !stopping && !restartRequested) {
+      say(`the service exited (${signal ?? `exit ${code}`}); fix the code and save to restart it`);
+    }
+  });
+  return child;
+}
+
+let restartRequested = false;
+let stopping = false;
+let service: ChildProcess | undefined;
+
+/**
+ * Starts PostgreSQL, and the service as soon as the data directory is claimed: the service's own
+ * start-up (loading and compiling its modules) overlaps initdb on a first start, and its start-up
+ * retry covers the moment until PostgreSQL accepts connections.
+ */
+async function startDatabaseAndService(): Promise<PostgresServer> {
   try {
-    return await startPostgres({ directory: dataDir, logFile: join(dataDir, 'postgres.log') });
+    return await startPostgres({
+      directory: dataDir,
+      logFile: join(dataDir, 'postgres.log'),
+      onPrepared: ({ port, passwordFile }) => {
+        service = startService(port, passwordFile);
+      },
+    });
   } catch (error) {
+    service?.kill('SIGKILL');
     const message = error instanceof Error ? error.message : String(error);
     const firstLine = message.split('\n')[0] ?? message;
     say(
@@ -44,34 +80,11 @@ async function startDatabase(): Promise<PostgresServer> {
   }
 }
 
-function startService(database: PostgresServer): ChildProcess {
-  const databaseUrl = `postgres://${database.user}@127.0.0.1:${database.port}/postgres`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: packageDir,
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      STORE: 'postgres',
-      DATABASE_URL: databaseUrl,
-      DATABASE_PASSWORD_FILE: database.passwordFile,
-    },
-  });
-  child.once('exit', (code, signal) => {
-    if (child === service && !stopping && !restartRequested) {
-      say(`the service exited (${signal ?? `exit ${code}`}); fix the code and save to restart it`);
-    }
-  });
-  return child;
-}
-
-const database = await startDatabase();
+const database = await startDatabaseAndService();
 say(
   `PostgreSQL ${database.version} on 127.0.0.1:${database.port}, data in ${relative(process.cwd(), dataDir) || '.'}`,
 );
 
-let restartRequested = false;
-let stopping = false;
-let service: ChildProcess | undefined = startService(database);
 let restarting: Promise<void> | undefined;
 
 async function restart(reason: string): Promise<void> {
@@ -80,7 +93,7 @@ async function restart(reason: string): Promise<void> {
   restartRequested = true;
   if (service) await stopProcess(service, 'SIGTERM', STOP_GRACE_MS);
   restartRequested = false;
-  if (!stopping) service = startService(database);
+  if (!stopping) service = startService(database.port, database.passwordFile);
 }
 
 let timer: NodeJS.Timeout | undefined;

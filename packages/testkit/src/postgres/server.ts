@@ -32,6 +32,11 @@ export interface PostgresOptions {
   readonly logFile?: string;
   /** A PostgreSQL installation (`bin/initdb`, `bin/postgres`) to run instead of the packaged PostgreSQL 17. */
   readonly binaries?: string;
+  /**
+   * Called once the directory is claimed and its password file written, before the slow part
+   * (initdb, start-up): a caller can start its own work (a client's start-up) meanwhile.
+   */
+  readonly onPrepared?: (prepared: { port: number; passwordFile: string }) => void;
   /** As root: how to run as someone else (see identity.ts). Default: the best that works here. */
   readonly identity?: Identity;
 }
@@ -219,6 +224,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
 
   let passwordFile: string;
   let password: string;
+  let port: number;
   try {
     const holder = temporary ? undefined : holderOf(directory);
     if (holder) throw new DirectoryInUseError(directory, holder);
@@ -227,12 +233,14 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     passwordFile = join(directory, 'password');
     password = await readOrCreatePassword(passwordFile, launcher.owner);
     const major = await majorOf(dataDir);
-    if (major === undefined) await initialise(launcher, directory, dataDir, passwordFile, log);
-    else if (major !== binaries.major) {
+    if (major !== undefined && major !== binaries.major) {
       throw new PostgresStartError(
         `${dataDir} holds a PostgreSQL ${major} cluster; this is PostgreSQL ${binaries.version}: move it away to start afresh (or dump and restore it)`,
       );
     }
+    port = options.port ?? (await freePort());
+    options.onPrepared?.({ port, passwordFile });
+    if (major === undefined) await initialise(launcher, directory, dataDir, passwordFile, log);
   } catch (error) {
     await cleanUpTemporary();
     if (error instanceof DirectoryInUseError || error instanceof PostgresStartError) throw error;
@@ -240,7 +248,6 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     throw failure(`cannot prepare ${directory} for PostgreSQL: ${reason}`);
   }
 
-  const port = options.port ?? (await freePort());
   const settings: Record<string, string | number> = {
     listen_addresses: '127.0.0.1',
     // No Unix socket: nothing to collide on in /tmp, and no /var/run/postgresql needed.
