@@ -69,7 +69,10 @@ if (chosen.length === 0)
 const results: Record<string, number[]> = {};
 if (only === undefined) for (const [, call] of chosen) await run(call); // warm-up: JIT, prepared statements
 for (let round = 0; round < rounds; round++) {
-  for (const [name, call] of chosen) (results[name] ??= []).push(await run(call));
+  for (const [name, call] of chosen) {
+    const perCall = await run(call);
+    results[name] = [...(results[name] ?? []), perCall];
+  }
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 for (const [name, values] of Object.entries(results)) {
