@@ -96,3 +96,28 @@ test.serial('a wrong password fails start-up at once instead of being retried', 
   t.regex(error?.message ?? '', /password authentication failed/);
   t.true(performance.now() - started < 2000);
 });
+
+test.serial('MIGRATE_ON_START=false: start-up neither migrates nor waits for the database', async (t) => {
+  if (!server) throw new Error('no server');
+  const database = await createTestDatabase(server.url);
+  await server.stop();
+  try {
+    const started = performance.now();
+    const repository = await openStore(
+      { ...postgresConfig(database.url), migrateOnStart: false },
+      captureLogger().logger,
+    );
+    try {
+      t.true(performance.now() - started < 1000, 'no wait for the database');
+      await t.throwsAsync(repository.findDateOfBirth('anyone'), { instanceOf: StoreUnavailableError });
+      await server.start();
+      // Up, but nobody migrated it: the table does not exist (the migration Job's work, not ours).
+      const error = await t.throwsAsync(repository.findDateOfBirth('anyone'));
+      t.is((error as { code?: string }).code, '42P01');
+    } finally {
+      await repository.close();
+    }
+  } finally {
+    await server.start();
+  }
+});
