@@ -67,11 +67,12 @@ export interface PostgresServer {
 /** Another server (or another `pnpm dev`) already runs on this directory. */
 export class DirectoryInUseError extends Error {
   override readonly name = 'DirectoryInUseError';
-  constructor(
-    readonly directory: string,
-    readonly holder: string,
-  ) {
+  readonly directory: string;
+  readonly holder: string;
+  constructor(directory: string, holder: string) {
     super(`${directory} is in use by ${holder}; stop it first, or choose another directory`);
+    this.directory = directory;
+    this.holder = holder;
   }
 }
 

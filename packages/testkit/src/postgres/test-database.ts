@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { startPostgres } from './server.js';
 
 /** Where a test file gets PostgreSQL from: `TEST_DATABASE_URL` (never `DATABASE_URL`) or a throwaway server. */
@@ -38,7 +38,9 @@ export interface TestDatabase {
 }
 
 async function asAdmin<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000 });
+  // Loaded here, not at import: `pnpm dev` imports this package and never needs a client of its own.
+  const { Client } = (await import('pg')).default;
+  const client = new Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
     return await work(client);
