@@ -97,5 +97,4 @@ test('the RDS CA bundle fetched at deploy time reaches the chart through a Confi
     secretKey: 'DATABASE_URL',
     caBundle: { configMapName: 'rds-ca-bundle', key: 'ca.pem' },
   });
-  t.is(values.store, 'postgres');
 });
