@@ -2,7 +2,8 @@
  * Credentials as files, rotated the way production rotates them (alternating users: the previous
  * user stays valid for a whole rotation period), against a real PostgreSQL, under load.
  */
-import { mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, mkdtemp, open, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +13,7 @@ import {
   startPostgres,
   type TestDatabase,
 } from '@high-available-server/testkit/postgres';
+import { runCommand } from '@high-available-server/testkit/process';
 import test, { type ExecutionContext } from 'ava';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -269,6 +271,65 @@ test.serial('a statement timeout (57014) is not retried: one attempt, then 503',
     await repository.close();
   }
 });
+
+/**
+ * A password "file" that answers each read with the next value (a FIFO fed by this process): the
+ * first connection reads a stale password, so the 28P01 path (re-read, retry once) is taken for sure.
+ */
+async function passwordSequence(t: ExecutionContext, values: readonly string[]) {
+  const dir = await mkdtemp(join(tmpdir(), 'hasrv-fifo-'));
+  const fifo = join(dir, 'password');
+  await runCommand('mkfifo', [fifo]);
+  let reads = 0;
+  let serving = true;
+  const served = (async () => {
+    while (serving) {
+      // Opening a FIFO for writing waits for the next reader: one value per read.
+      await writeFile(fifo, `${values[Math.min(reads, values.length - 1)]}\n`);
+      reads++;
+      // Let that reader reach end-of-file before the next open, or two values would run together.
+      await sleep(50);
+    }
+  })();
+  t.teardown(async () => {
+    serving = false;
+    // Releases a writer waiting for a reader, without waiting for a writer that is not there.
+    await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK).then((handle) => handle.close());
+    await served;
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { file: fifo, reads: () => reads };
+}
+
+test.serial(
+  'a refused credential (28P01) is re-read from the file and the statement retried once',
+  async (t) => {
+    const app = await appDatabase(t);
+    const suffix = app.database.name.slice(-6);
+    const user = `app_a_${suffix}`;
+    await admin(app.ownerUrl, (client) => client.query(`ALTER ROLE ${user} PASSWORD 'rotated'`));
+    // Read 1: the start-up check; read 2: the first connection (stale, refused); read 3 on: the new one.
+    const password = await passwordSequence(t, ['stale', 'stale', 'rotated']);
+    const url = new URL(app.url);
+    url.username = user;
+    const repository = await openStore(
+      {
+        store: 'postgres',
+        databaseUrl: url.toString(),
+        databasePasswordFile: password.file,
+        migrateOnStart: false,
+      },
+      silent,
+    );
+    try {
+      await repository.save({ username: 'rotated', dateOfBirth: '2001-01-01' });
+      t.is(await repository.findDateOfBirth('rotated'), '2001-01-01');
+      t.true(password.reads() >= 3, `${password.reads()} reads`);
+    } finally {
+      await repository.close();
+    }
+  },
+);
 
 test('a missing credential file at start: one line naming it, exit 1', async (t) => {
   const service = startServiceProcess({
