@@ -2,6 +2,8 @@
 // Pulumi.<stack>.yaml; `aws:region` comes from the AWS provider namespace. All problems are
 // collected and reported together so a broken stack file is fixed in one pass.
 
+import { vpcCidrProblem } from './address-plan.js';
+
 export type Platform = 'aws' | 'minikube';
 export type NatStrategy = 'Single' | 'OnePerAz';
 
@@ -197,7 +199,8 @@ function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
   }
 
   const vpcCidr = reader.string('vpcCidr', '10.0.0.0/16');
-  if (!isCidr(vpcCidr)) reader.problems.push(`vpcCidr must be an IPv4 CIDR (got '${vpcCidr}')`);
+  const vpcProblem = vpcCidrProblem(vpcCidr);
+  if (vpcProblem) reader.problems.push(`vpcCidr: ${vpcProblem}`);
 
   const clusterPublicAccessCidrs = reader.stringList('clusterPublicAccessCidrs');
   for (const cidr of clusterPublicAccessCidrs.filter((c) => !isCidr(c))) {
