@@ -16,6 +16,8 @@ export interface DatabaseConfig {
   backupRetentionDays: number;
   performanceInsights: boolean;
   logExports: boolean;
+  /** Destroying the database takes a final snapshot and keeps its automated backups. */
+  finalSnapshot: boolean;
 }
 
 export interface DomainConfig {
@@ -220,6 +222,7 @@ function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
     backupRetentionDays: reader.int('dbBackupRetentionDays', 7, 35, 7),
     performanceInsights: reader.bool('dbPerformanceInsights', false),
     logExports: reader.bool('dbLogExports', false),
+    finalSnapshot: reader.bool('dbFinalSnapshot', true),
   };
   if (database.instanceClass !== '' && !database.instanceClass.startsWith('db.')) {
     reader.problems.push(

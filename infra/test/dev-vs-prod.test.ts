@@ -27,7 +27,8 @@ test('prod database is Multi-AZ, protected, with Performance Insights and log ex
     multiAz: true,
     deletionProtection: true,
     skipFinalSnapshot: false,
-    finalSnapshotIdentifier: 'hello-prod-db-final',
+    finalSnapshotIdentifier: 'hello-prod-db-final-a1b2c3d4',
+    deleteAutomatedBackups: false,
     performanceInsightsEnabled: true,
     enabledCloudwatchLogsExports: ['postgresql', 'upgrade'],
   });
@@ -36,6 +37,7 @@ test('prod database is Multi-AZ, protected, with Performance Insights and log ex
     multiAz: false,
     deletionProtection: false,
     skipFinalSnapshot: true,
+    deleteAutomatedBackups: true,
     performanceInsightsEnabled: false,
     enabledCloudwatchLogsExports: [],
   });

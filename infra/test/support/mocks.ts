@@ -76,6 +76,8 @@ function outputsFor(type: string, name: string, inputs: Record<string, unknown>)
       return {
         arn: `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/${name}/0123456789abcdef/fedcba9876543210`,
       };
+    case 'random:index/randomId:RandomId':
+      return { hex: 'a1b2c3d4'.slice(0, 2 * Number(inputs.byteLength ?? 4)) };
     case 'random:index/randomPassword:RandomPassword':
       return { result: 'p'.repeat(Number(inputs.length ?? 16)) };
     case 'command:local:Command':
