@@ -6,12 +6,7 @@ import { App, RELEASE_NAME } from './components/app.js';
 import { AppNamespace } from './components/app-namespace.js';
 import { Cluster } from './components/cluster.js';
 import { Database } from './components/database.js';
-import {
-  CA_BUNDLE_KEY,
-  DATABASE_SECRET_KEY,
-  DATABASE_SECRET_NAME,
-  DatabaseAccess,
-} from './components/database-access.js';
+import { DatabaseAccess } from './components/database-access.js';
 import { Edge } from './components/edge.js';
 import { InClusterDatabase } from './components/in-cluster-database.js';
 import { LoadBalancer } from './components/load-balancer.js';
@@ -20,11 +15,14 @@ import { MinikubeImage } from './components/minikube-image.js';
 import { Network } from './components/network.js';
 import { ServiceImage } from './components/service-image.js';
 import type { AwsStackConfig, MinikubeStackConfig } from './config.js';
+import { CA_BUNDLE_KEY, DATABASE_SECRET_KEY, DATABASE_SECRET_NAME } from './database-names.js';
 import { defaultDeps, loadStackConfig, type ProgramDeps } from './deps.js';
 import { parseImageReference } from './image-reference.js';
 import { shutdownTimings } from './shutdown.js';
 
 const APP_NAMESPACE = 'hello';
+/** Local port the minikube stack's port-forward command listens on. */
+const FORWARDED_PORT = 8080;
 
 function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
   const stack = pulumi.getStack();
@@ -189,7 +187,9 @@ function minikubeStack(config: MinikubeStackConfig, deps: ProgramDeps) {
   return {
     clusterName: cluster.clusterName,
     namespace: APP_NAMESPACE,
-    localUrl: `kubectl -n ${APP_NAMESPACE} port-forward svc/${RELEASE_NAME}-high-available-server 8080:80  # then http://127.0.0.1:8080`,
+    // A shell command, not a URL: the Service is ClusterIP, reachable once forwarded.
+    portForwardCommand: `kubectl -n ${APP_NAMESPACE} port-forward svc/${RELEASE_NAME}-high-available-server ${FORWARDED_PORT}:80`,
+    forwardedUrl: `http://127.0.0.1:${FORWARDED_PORT}`,
   };
 }
 

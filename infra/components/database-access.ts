@@ -1,6 +1,12 @@
 import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import {
+  CA_BUNDLE_KEY,
+  CA_BUNDLE_MOUNT,
+  DATABASE_SECRET_KEY,
+  DATABASE_SECRET_NAME,
+} from '../database-names.js';
 import { DATABASE_NAME } from './database.js';
 import { podIdentityRole } from './pod-identity.js';
 
@@ -11,11 +17,7 @@ const EXTERNAL_SECRETS_CHART = {
 };
 const ESO_NAMESPACE = 'external-secrets';
 const ESO_SERVICE_ACCOUNT = 'external-secrets';
-export const DATABASE_SECRET_NAME = 'hello-database';
-export const DATABASE_SECRET_KEY = 'DATABASE_URL';
 const CA_BUNDLE_CONFIG_MAP = 'rds-ca-bundle';
-export const CA_BUNDLE_KEY = 'ca.pem';
-const CA_BUNDLE_MOUNT = '/etc/ssl/db';
 
 export interface DatabaseAccessArgs {
   region: string;

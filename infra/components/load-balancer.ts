@@ -2,6 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import { ALB_HEALTH_CHECK } from '../load-balancer-health.js';
 import { podIdentityRole } from './pod-identity.js';
 
 const CONTAINER_PORT = 8080;
@@ -105,14 +106,14 @@ export class LoadBalancer extends pulumi.ComponentResource {
         deregistrationDelay: args.deregistrationDelaySeconds,
         healthCheck: {
           enabled: true,
-          path: '/readyz',
+          path: ALB_HEALTH_CHECK.path,
           port: 'traffic-port',
           protocol: 'HTTP',
-          matcher: '200',
-          interval: 10,
-          timeout: 5,
-          healthyThreshold: 2,
-          unhealthyThreshold: 2,
+          matcher: ALB_HEALTH_CHECK.matcher,
+          interval: ALB_HEALTH_CHECK.intervalSeconds,
+          timeout: ALB_HEALTH_CHECK.timeoutSeconds,
+          healthyThreshold: ALB_HEALTH_CHECK.healthyThreshold,
+          unhealthyThreshold: ALB_HEALTH_CHECK.unhealthyThreshold,
         },
         tags: args.tags,
       },

@@ -64,7 +64,10 @@ test('the plan is written down for a /16 and refuses anything else with the reas
 });
 
 test('a stack whose vpcCidr the plan cannot divide is refused at config time, not at `pulumi up`', (t) => {
-  const config = { ...stackFileConfig('dev'), 'high-available-server:vpcCidr': '10.10.0.0/20' };
+  const config: Record<string, string> = {
+    ...stackFileConfig('dev'),
+    'high-available-server:vpcCidr': '10.10.0.0/20',
+  };
   const error = t.throws(
     () => parseStackConfig((key) => config[`high-available-server:${key}`], 'eu-west-1'),
     {

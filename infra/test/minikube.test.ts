@@ -91,11 +91,11 @@ test('index.ts only wires components on minikube too', (t) => {
   );
 });
 
-test('the stack outputs say how to reach the service (the chart names its Service <release>-high-available-server)', (t) => {
+test('the stack outputs are a port-forward command (named as one) and the URL it serves (the chart names its Service <release>-high-available-server)', (t) => {
   t.deepEqual(run.outputs, {
     clusterName: 'minikube',
     namespace: 'hello',
-    localUrl:
-      'kubectl -n hello port-forward svc/hello-high-available-server 8080:80  # then http://127.0.0.1:8080',
+    portForwardCommand: 'kubectl -n hello port-forward svc/hello-high-available-server 8080:80',
+    forwardedUrl: 'http://127.0.0.1:8080',
   });
 });
