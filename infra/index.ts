@@ -113,7 +113,7 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     tags,
   });
 
-  new App(APP_NAMESPACE, {
+  const app = new App(APP_NAMESPACE, {
     chartDir: join(deps.repoRoot, 'packages/chart'),
     valuesFile: 'values-eks.yaml',
     namespace: namespace.name,
@@ -132,6 +132,7 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     // destroy the same edge removes the binding before the controller.
     dependsOn: [loadBalancer.controller, ...databaseAccess.ready],
   });
+  loadBalancer.forwardOriginTrafficAfter([app.release]);
 
   return {
     publicUrl: edge.publicUrl,
