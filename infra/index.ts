@@ -7,6 +7,7 @@ import { AppNamespace } from './components/app-namespace.js';
 import { Cluster } from './components/cluster.js';
 import { Database } from './components/database.js';
 import { DatabaseAccess } from './components/database-access.js';
+import { DatabaseAppUser } from './components/database-app-user.js';
 import { Edge } from './components/edge.js';
 import { InClusterDatabase } from './components/in-cluster-database.js';
 import { LoadBalancer } from './components/load-balancer.js';
@@ -65,6 +66,19 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     tags,
   });
 
+  const appUser = new DatabaseAppUser(prefix, {
+    region: config.region,
+    databaseAddress: database.address,
+    databasePort: database.port,
+    databaseName: database.databaseName,
+    databaseSecurityGroupId: database.securityGroupId,
+    masterUserSecretArn: database.masterUserSecretArn,
+    kmsKeyArn: database.kmsKeyArn,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    tags,
+  });
+
   const loadBalancer = new LoadBalancer(prefix, {
     vpcId: network.vpcId,
     privateSubnetIds: network.privateSubnetIds,
@@ -108,7 +122,9 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     databaseAddress: database.address,
     databasePort: database.port,
     masterUserSecretArn: database.masterUserSecretArn,
+    appUserSecretArn: appUser.secretArn,
     secretKmsKeyArn: database.kmsKeyArn,
+    image: { repository: image.imageRepository, digest: image.digest },
     caBundlePem: pulumi.output(deps.fetchRdsCaBundle(config.region)),
     tags,
   });
@@ -133,6 +149,8 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     dependsOn: [loadBalancer.controller, ...databaseAccess.ready],
   });
   loadBalancer.forwardOriginTrafficAfter([app.release]);
+  // The rotation function refuses to rotate a login that does not work yet.
+  appUser.rotateAfter([databaseAccess.appLogin]);
 
   return {
     publicUrl: edge.publicUrl,

@@ -1,6 +1,13 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import {
+  APP_SECRET_NAME,
+  type DatabaseForChart,
+  OWNER_SECRET_NAME,
+  PASSWORD_KEY,
+  USERNAME_KEY,
+} from '../database-names.js';
 
 const POSTGRES_SERVICE = 'postgres';
 const POSTGRES_UID = 70; // the postgres user of the official alpine image
@@ -24,6 +31,11 @@ export interface InClusterDatabaseArgs {
 export class InClusterDatabase extends pulumi.ComponentResource {
   readonly secretName: string;
   readonly ready: pulumi.Resource[];
+  /**
+   * What the chart needs about the database (CONTRACTS.md). One user here: the service migrates at
+   * start on minikube, so the app's credential is the owner's.
+   */
+  readonly forChart: DatabaseForChart;
 
   constructor(name: string, args: InClusterDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super('high-available-server:minikube:Database', name, {}, opts);
@@ -47,6 +59,8 @@ export class InClusterDatabase extends pulumi.ComponentResource {
       },
       k8sOpts,
     );
+    // The chart of today reads DATABASE_URL from this Secret; it goes once the chart mounts the
+    // credential files below (CONTRACTS.md).
     const databaseUrl = new k8s.core.v1.Secret(
       `${name}-url`,
       {
@@ -56,6 +70,18 @@ export class InClusterDatabase extends pulumi.ComponentResource {
         },
       },
       k8sOpts,
+    );
+
+    const credentialFiles = [APP_SECRET_NAME, OWNER_SECRET_NAME].map(
+      (secretName) =>
+        new k8s.core.v1.Secret(
+          `${name}-${secretName}`,
+          {
+            metadata: { name: secretName, namespace: args.namespace, labels },
+            stringData: { [USERNAME_KEY]: DB.user, [PASSWORD_KEY]: password.result },
+          },
+          k8sOpts,
+        ),
     );
 
     const service = new k8s.core.v1.Service(
@@ -134,7 +160,12 @@ export class InClusterDatabase extends pulumi.ComponentResource {
     );
 
     this.secretName = args.secretName;
-    this.ready = [databaseUrl, statefulSet];
+    this.forChart = {
+      url: `postgres://${POSTGRES_SERVICE}:${DB.port}/${DB.name}?sslmode=disable`,
+      appSecretName: APP_SECRET_NAME,
+      ownerSecretName: OWNER_SECRET_NAME,
+    };
+    this.ready = [databaseUrl, ...credentialFiles, statefulSet];
     this.registerOutputs({ secretName: this.secretName });
   }
 }

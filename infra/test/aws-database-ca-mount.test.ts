@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import test from 'ava';
 import { chartDir, loadHelm } from '../../packages/chart/test/helpers/helm.js';
-import { named, single } from './support/run-stack.js';
+import { named } from './support/run-stack.js';
 import { stackRun } from './support/stack-runs.js';
 
 // The two halves of TLS to RDS live in two places: infra writes `sslrootcert=<path>` into DATABASE_URL,
@@ -35,11 +35,15 @@ function mountedFiles(pod: PodSpec, configMapName: string): string[] {
 
 test('the CA file DATABASE_URL names is the file the chart mounts, in the server and migration pods', async (t) => {
   const release = named(run, 'kubernetes:helm.sh/v3:Release', 'hello').inputs;
-  const externalSecret = single(run, 'kubernetes:external-secrets.io/v1:ExternalSecret').inputs;
+  const externalSecret = named(
+    run,
+    'kubernetes:external-secrets.io/v1:ExternalSecret',
+    'hello-prod-database-url',
+  ).inputs;
   const template: string = externalSecret.spec.target.template.data.DATABASE_URL;
   const caFile = /[?&]sslrootcert=([^&]+)/.exec(template)?.[1];
   t.truthy(caFile, `no sslrootcert in ${template}`);
-  const configMap = single(run, 'kubernetes:core/v1:ConfigMap').inputs;
+  const configMap = named(run, 'kubernetes:core/v1:ConfigMap', 'hello-prod-rds-ca').inputs;
 
   const dir = await mkdtemp(join(tmpdir(), 'infra-chart-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));

@@ -37,27 +37,30 @@ test('TLS is forced by the parameter group', (t) => {
   t.is(db.parameterGroupName, 'hello-prod-params');
 });
 
-test('the database security group admits 5432 only from the node security group', (t) => {
+test('the database security group admits 5432 only from the nodes and the credential rotation function', (t) => {
   t.deepEqual(db.vpcSecurityGroupIds, ['hello-prod-sg-id']);
   const rules = ofType(run, 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule').filter(
     (r) => r.inputs.securityGroupId === 'hello-prod-sg-id',
   );
-  t.is(rules.length, 1);
-  t.like(rules[0]?.inputs, {
-    ipProtocol: 'tcp',
-    fromPort: 5432,
-    toPort: 5432,
-    referencedSecurityGroupId: 'sg-nodes',
-  });
-  t.is(rules[0]?.inputs.cidrIpv4, undefined);
+  t.deepEqual(rules.map((r) => r.inputs.referencedSecurityGroupId).sort(), [
+    'hello-prod-rotation-id',
+    'sg-nodes',
+  ]);
+  for (const rule of rules) {
+    t.like(rule.inputs, { ipProtocol: 'tcp', fromPort: 5432, toPort: 5432 });
+    t.is(rule.inputs.cidrIpv4, undefined);
+  }
 });
 
-test('External Secrets may read exactly the RDS-managed secret', (t) => {
+test('External Secrets may read exactly the RDS-managed secret and the app credential', (t) => {
   const release = named(run, 'kubernetes:helm.sh/v3:Release', 'hello-prod-eso').inputs;
   t.like(release, { chart: 'external-secrets', namespace: 'external-secrets', atomic: true });
   t.regex(release.version, /^\d+\.\d+\.\d+$/);
   const policy = JSON.parse(single(run, 'aws:iam/rolePolicy:RolePolicy').inputs.policy);
-  t.deepEqual(policy.Statement[0].Resource, MASTER_SECRET_ARN);
+  t.deepEqual(policy.Statement[0].Resource, [
+    MASTER_SECRET_ARN,
+    'arn:aws:secretsmanager:eu-west-1:123456789012:hello-prod-app-db',
+  ]);
   t.deepEqual(policy.Statement[0].Action, ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']);
   const association = named(
     run,
@@ -71,8 +74,12 @@ test('External Secrets may read exactly the RDS-managed secret', (t) => {
   });
 });
 
-test('an ExternalSecret renders DATABASE_URL with verify-full TLS against the mounted CA', (t) => {
-  const externalSecret = single(run, 'kubernetes:external-secrets.io/v1:ExternalSecret').inputs;
+test('until the chart mounts credential files, an ExternalSecret renders DATABASE_URL with verify-full TLS against the mounted CA', (t) => {
+  const externalSecret = named(
+    run,
+    'kubernetes:external-secrets.io/v1:ExternalSecret',
+    'hello-prod-database-url',
+  ).inputs;
   t.is(externalSecret.metadata.namespace, 'hello');
   t.deepEqual(externalSecret.spec.dataFrom, [{ extract: { key: MASTER_SECRET_ARN } }]);
   t.is(externalSecret.spec.target.name, 'hello-database');
@@ -87,7 +94,7 @@ test('an ExternalSecret renders DATABASE_URL with verify-full TLS against the mo
 
 test('the RDS CA bundle fetched at deploy time reaches the chart through a ConfigMap', (t) => {
   t.deepEqual(run.caBundleRequests, ['eu-west-1']);
-  const configMap = single(run, 'kubernetes:core/v1:ConfigMap').inputs;
+  const configMap = named(run, 'kubernetes:core/v1:ConfigMap', 'hello-prod-rds-ca').inputs;
   t.deepEqual(configMap.data, { 'ca.pem': FAKE_CA_BUNDLE });
   const values = named(run, 'kubernetes:helm.sh/v3:Release', 'hello').inputs.values;
   t.deepEqual(values.database, {

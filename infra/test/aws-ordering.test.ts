@@ -66,6 +66,7 @@ test('index.ts only wires components: every resource belongs to one of the diagr
     'Cluster',
     'Database',
     'DatabaseAccess',
+    'DatabaseAppUser',
     'Edge',
     'LoadBalancer',
     'Network',

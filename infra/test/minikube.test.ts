@@ -99,3 +99,16 @@ test('the stack outputs are a port-forward command (named as one) and the URL it
     forwardedUrl: 'http://127.0.0.1:8080',
   });
 });
+
+test('the credential Secrets of CONTRACTS.md exist on minikube too (one user: the service migrates at start here)', (t) => {
+  const secrets = ofType(run, 'kubernetes:core/v1:Secret').map((s) => s.inputs);
+  for (const name of ['hello-database-app', 'hello-database-owner']) {
+    t.deepEqual(secrets.find((s) => s.metadata.name === name)?.stringData, {
+      username: 'hello',
+      password: PASSWORD,
+    });
+  }
+  const waitsFor = named(run, 'kubernetes:helm.sh/v3:Release', 'hello').dependsOn ?? [];
+  t.true(waitsFor.includes('kubernetes:core/v1:Secret::postgres-hello-database-app'));
+  t.true(waitsFor.includes('kubernetes:core/v1:Secret::postgres-hello-database-owner'));
+});
