@@ -2,7 +2,7 @@
 // Pulumi.<stack>.yaml; `aws:region` comes from the AWS provider namespace. All problems are
 // collected and reported together so a broken stack file is fixed in one pass.
 
-import { vpcCidrProblem } from './address-plan.js';
+import { vpcCidrProblem, ZONE_COUNT } from './address-plan.js';
 
 export type Platform = 'aws' | 'minikube';
 export type NatStrategy = 'Single' | 'OnePerAz';
@@ -194,6 +194,11 @@ function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
   const nodeMinSize = reader.int('nodeMinSize', 1, 100);
   const nodeDesiredSize = reader.int('nodeDesiredSize', 1, 100);
   const nodeMaxSize = reader.int('nodeMaxSize', 1, 100);
+  if (nodeMaxSize < ZONE_COUNT) {
+    reader.problems.push(
+      `nodeMaxSize must be at least ${ZONE_COUNT}, so each AZ's node group can hold a node (got ${nodeMaxSize})`,
+    );
+  }
   if (!(nodeMinSize <= nodeDesiredSize && nodeDesiredSize <= nodeMaxSize)) {
     reader.problems.push(
       `node sizes must satisfy nodeMinSize <= nodeDesiredSize <= nodeMaxSize (got ${nodeMinSize}/${nodeDesiredSize}/${nodeMaxSize})`,

@@ -2,6 +2,7 @@
 // all inside a private VPC. minikube runs the same chart against an in-cluster PostgreSQL.
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
+import { ZONE_COUNT } from './address-plan.js';
 import { App, RELEASE_NAME } from './components/app.js';
 import { AppNamespace } from './components/app-namespace.js';
 import { Cluster } from './components/cluster.js';
@@ -14,6 +15,7 @@ import { LoadBalancer } from './components/load-balancer.js';
 import { MinikubeCluster } from './components/minikube-cluster.js';
 import { MinikubeImage } from './components/minikube-image.js';
 import { Network } from './components/network.js';
+import { NodeAutoscaler } from './components/node-autoscaler.js';
 import { ServiceImage } from './components/service-image.js';
 import type { AwsStackConfig, MinikubeStackConfig } from './config.js';
 import { CA_BUNDLE_KEY, DATABASE_SECRET_KEY, DATABASE_SECRET_NAME } from './database-names.js';
@@ -46,12 +48,21 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     kubernetesVersion: config.kubernetesVersion,
     vpcId: network.vpcId,
     privateSubnetIds: network.privateSubnetIds,
+    zoneCount: ZONE_COUNT,
     instanceType: config.nodeInstanceType,
     minSize: config.nodeMinSize,
     desiredSize: config.nodeDesiredSize,
     maxSize: config.nodeMaxSize,
     publicAccessCidrs: config.clusterPublicAccessCidrs,
     adminPrincipalArns: config.clusterAdminPrincipalArns,
+    tags,
+  });
+
+  new NodeAutoscaler(prefix, {
+    clusterName: prefix,
+    region: config.region,
+    provider: cluster.provider,
+    clusterReady: cluster.ready,
     tags,
   });
 

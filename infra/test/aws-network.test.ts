@@ -1,6 +1,6 @@
 import test from 'ava';
 import { addressPlan } from '../address-plan.js';
-import { named, single } from './support/run-stack.js';
+import { named, ofType, single } from './support/run-stack.js';
 import { stackFileConfig } from './support/stack-config.js';
 import { stackRun } from './support/stack-runs.js';
 
@@ -27,7 +27,10 @@ test('private subnets are tagged for internal load balancers, public ones for in
 
 test('nodes, ALB and VPC Link live in the private subnets, the database in the isolated ones', (t) => {
   t.deepEqual(single(run, 'eks:index:Cluster').inputs.privateSubnetIds, PRIVATE);
-  t.deepEqual(single(run, 'eks:index:ManagedNodeGroup').inputs.subnetIds, PRIVATE);
+  t.deepEqual(
+    ofType(run, 'eks:index:ManagedNodeGroup').flatMap((group) => group.inputs.subnetIds),
+    PRIVATE,
+  );
   t.deepEqual(single(run, 'aws:lb/loadBalancer:LoadBalancer').inputs.subnets, PRIVATE);
   t.deepEqual(single(run, 'aws:apigatewayv2/vpcLink:VpcLink').inputs.subnetIds, PRIVATE);
   t.deepEqual(single(run, 'aws:rds/subnetGroup:SubnetGroup').inputs.subnetIds, ISOLATED);

@@ -37,7 +37,9 @@ test('controllers start only once their IAM is bound, on nodes that exist', (t) 
     );
     t.deepEqual(dependsOn(run, 'aws:eks/podIdentityAssociation:PodIdentityAssociation', association), [
       'eks:index:Cluster::hello-prod',
-      'eks:index:ManagedNodeGroup::hello-prod-nodes',
+      'eks:index:ManagedNodeGroup::hello-prod-nodes-1',
+      'eks:index:ManagedNodeGroup::hello-prod-nodes-2',
+      'eks:index:ManagedNodeGroup::hello-prod-nodes-3',
       'aws:eks/addon:Addon::hello-prod-pod-identity-agent',
     ]);
   }
@@ -47,11 +49,13 @@ test('controllers start only once their IAM is bound, on nodes that exist', (t) 
 });
 
 test('nodes start with the network-policy-enabled VPC CNI', (t) => {
-  t.true(
-    dependsOn(run, 'eks:index:ManagedNodeGroup', 'hello-prod-nodes').includes(
-      'aws:eks/addon:Addon::hello-prod-vpc-cni',
-    ),
-  );
+  for (const zone of [1, 2, 3]) {
+    t.true(
+      dependsOn(run, 'eks:index:ManagedNodeGroup', `hello-prod-nodes-${zone}`).includes(
+        'aws:eks/addon:Addon::hello-prod-vpc-cni',
+      ),
+    );
+  }
 });
 
 test('index.ts only wires components: every resource belongs to one of the diagram boxes', (t) => {
@@ -70,6 +74,7 @@ test('index.ts only wires components: every resource belongs to one of the diagr
     'Edge',
     'LoadBalancer',
     'Network',
+    'NodeAutoscaler',
     'ServiceImage',
   ]);
 });
