@@ -185,7 +185,7 @@ export class DatabaseAccess extends pulumi.ComponentResource {
     );
 
     // No `auth` block: the store uses the controller's own (Pod Identity) credentials, which can
-    // read this one secret and nothing else.
+    // read the master and the app secret and nothing else.
     const storeName = 'rds-master-user';
     const store = new k8s.apiextensions.CustomResource(
       `${name}-store`,

@@ -182,9 +182,10 @@ export class LoadBalancer extends pulumi.ComponentResource {
   /**
    * The rule that forwards CloudFront's requests (those carrying the origin header) to the pods,
    * created or moved to a new target group only after `after` (the app's Helm release) is done: on
-   * a target group replacement the listener keeps the old group, whose binding is still being
-   * served, until Helm has bound the new one and rolled out; on the first install no request is
-   * forwarded before the pods are ready. On destroy it goes first, before the release.
+   * a target group replacement the listener stays on the old group until Helm has bound the new
+   * one and rolled out (Helm drops the old binding during that upgrade: docs/infra.md, "Switching
+   * target groups"); on the first install no request is forwarded before the pods are ready. On
+   * destroy it goes first, before the release.
    */
   forwardOriginTrafficAfter(after: pulumi.Resource[]): aws.lb.ListenerRule {
     return new aws.lb.ListenerRule(
