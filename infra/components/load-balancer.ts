@@ -3,6 +3,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { ALB_HEALTH_CHECK } from '../load-balancer-health.js';
+import { LogBucket } from './log-bucket.js';
 import { podIdentityRole } from './pod-identity.js';
 
 const CONTAINER_PORT = 8080;
@@ -13,6 +14,7 @@ const ORIGIN_RULE_PRIORITY = 10;
 const ATTACH_RULE_PRIORITY = 50_000;
 /** RFC 5737 documentation range: no connection to an internal ALB comes from there. */
 const NEVER_A_SOURCE = '192.0.2.0/32';
+const ACCESS_LOG_PREFIX = 'alb';
 const LB_CONTROLLER_CHART = {
   chart: 'aws-load-balancer-controller',
   version: '1.14.0',
@@ -32,6 +34,9 @@ export interface LoadBalancerArgs {
   clusterReady: pulumi.Input<pulumi.Resource>[];
   deregistrationDelaySeconds: number;
   deletionProtection: boolean;
+  /** Access logs: kept this many days; the bucket is emptied on destroy when forceDestroyLogs. */
+  logRetentionDays: number;
+  forceDestroyLogs: boolean;
   tags: Record<string, string>;
 }
 
@@ -43,6 +48,7 @@ export interface LoadBalancerArgs {
  */
 export class LoadBalancer extends pulumi.ComponentResource {
   readonly listenerArn: pulumi.Output<string>;
+  readonly arn: pulumi.Output<string>;
   readonly targetGroupArn: pulumi.Output<string>;
   readonly securityGroupId: pulumi.Output<string>;
   readonly dnsName: pulumi.Output<string>;
@@ -88,6 +94,18 @@ export class LoadBalancer extends pulumi.ComponentResource {
       parent,
     );
 
+    // Access logs: one object per 5 minutes per node; ALB writes only to SSE-S3 buckets.
+    const accessLogs = new LogBucket(
+      `${name}-alb-logs`,
+      {
+        namePrefix: `${name}-alb-logs-`,
+        writer: { kind: 'alb', prefix: ACCESS_LOG_PREFIX },
+        retentionDays: args.logRetentionDays,
+        forceDestroy: args.forceDestroyLogs,
+        tags: args.tags,
+      },
+      parent,
+    );
     const alb = new aws.lb.LoadBalancer(
       `${name}-alb`,
       {
@@ -99,9 +117,11 @@ export class LoadBalancer extends pulumi.ComponentResource {
         // Below the service's 65 s keep-alive, so the ALB always closes idle connections first.
         idleTimeout: 60,
         enableDeletionProtection: args.deletionProtection,
+        accessLogs: { enabled: true, bucket: accessLogs.bucketName, prefix: ACCESS_LOG_PREFIX },
         tags: args.tags,
       },
-      parent,
+      // ELB checks it can write to the bucket when logging is switched on.
+      { parent: this, dependsOn: [accessLogs] },
     );
 
     const targetGroup = new aws.lb.TargetGroup(
@@ -172,6 +192,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.originSecret = originSecret.result;
 
     this.listenerArn = listener.arn;
+    this.arn = alb.arn;
     this.targetGroupArn = targetGroup.arn;
     this.securityGroupId = securityGroup.id;
     this.dnsName = alb.dnsName;
