@@ -17,14 +17,6 @@ export const APP_ROLE = 'hello_app';
 /** The app's first login on AWS, a member of APP_ROLE; rotation alternates it with `<login>_clone`. */
 export const APP_LOGIN = 'hello_app_login';
 
-/**
- * The Secret the chart of today reads DATABASE_URL (credentials included) from. Kept until the
- * chart mounts the credential files above (CONTRACTS.md); see docs/infra.md.
- */
-export const DATABASE_SECRET_NAME = 'hello-database';
-/** Key in that Secret. */
-export const DATABASE_SECRET_KEY = 'DATABASE_URL';
-
 /** Key of the database CA bundle in its ConfigMap: the chart mounts it as /etc/ssl/db/<key>. */
 export const CA_BUNDLE_KEY = 'ca.pem';
 /** Where the chart mounts that ConfigMap, so `sslrootcert` can name the file. */

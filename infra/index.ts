@@ -19,7 +19,6 @@ import { Network } from './components/network.js';
 import { NodeAutoscaler } from './components/node-autoscaler.js';
 import { ServiceImage } from './components/service-image.js';
 import type { AwsStackConfig, MinikubeStackConfig } from './config.js';
-import { CA_BUNDLE_KEY, DATABASE_SECRET_KEY, DATABASE_SECRET_NAME } from './database-names.js';
 import { defaultDeps, loadStackConfig, type ProgramDeps } from './deps.js';
 import { parseImageReference } from './image-reference.js';
 import { shutdownTimings } from './shutdown.js';
@@ -168,13 +167,8 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     provider: cluster.provider,
     image: { repository: image.imageRepository, digest: image.digest },
     replicas: config.replicas,
-    database: {
-      secretName: databaseAccess.secretName,
-      secretKey: DATABASE_SECRET_KEY,
-      // The key DatabaseAccess writes the CA under, so the chart mounts that very file.
-      caBundle: { configMapName: databaseAccess.caBundleConfigMapName, key: CA_BUNDLE_KEY },
-    },
-    shutdown,
+    // DATABASE_URL without credentials, the app/owner credential Secrets, the CA the URL names.
+    database: databaseAccess.forChart,
     targetGroupArn: loadBalancer.targetGroupArn,
     // The controller release waits for its webhook, so the TargetGroupBinding is admitted; on
     // destroy the same edge removes the binding before the controller.
@@ -199,8 +193,6 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
 function minikubeStack(config: MinikubeStackConfig, deps: ProgramDeps) {
   const cluster = new MinikubeCluster('minikube', { context: config.kubeContext });
   const provider = cluster.provider;
-  const shutdown = shutdownTimings();
-
   const namespace = new AppNamespace(APP_NAMESPACE, { name: APP_NAMESPACE, provider, readinessGates: false });
 
   const image = config.image
@@ -216,8 +208,6 @@ function minikubeStack(config: MinikubeStackConfig, deps: ProgramDeps) {
     provider,
     image: config.postgresImage,
     storageGb: config.postgresStorageGb,
-    secretName: DATABASE_SECRET_NAME,
-    secretKey: DATABASE_SECRET_KEY,
   });
 
   new App(APP_NAMESPACE, {
@@ -231,8 +221,7 @@ function minikubeStack(config: MinikubeStackConfig, deps: ProgramDeps) {
         ? { ...image, pullPolicy: 'IfNotPresent' }
         : { repository: image.repository, tag: image.tag },
     replicas: config.replicas,
-    database: { secretName: database.secretName, secretKey: DATABASE_SECRET_KEY },
-    shutdown,
+    database: database.forChart,
     dependsOn: database.ready,
   });
 

@@ -7,8 +7,6 @@ import {
   APP_SECRET_NAME,
   CA_BUNDLE_KEY,
   CA_BUNDLE_MOUNT,
-  DATABASE_SECRET_KEY,
-  DATABASE_SECRET_NAME,
   type DatabaseForChart,
   OWNER_SECRET_NAME,
   PASSWORD_KEY,
@@ -60,14 +58,6 @@ export interface DatabaseAccessArgs {
   tags: Record<string, string>;
 }
 
-/** `postgres://` URL template for ESO (Go templates): the password is URL-escaped. */
-function databaseUrlTemplate(host: string, port: number): string {
-  return (
-    `postgres://{{ .username | urlquery }}:{{ .password | urlquery }}@${host}:${port}/${DATABASE_NAME}` +
-    `?sslmode=verify-full&sslrootcert=${CA_BUNDLE_MOUNT}/${CA_BUNDLE_KEY}`
-  );
-}
-
 /** An ExternalSecret writing `username` and `password` of one Secrets Manager secret into a Secret. */
 function credentialsSecret(
   name: string,
@@ -109,7 +99,6 @@ function credentialsSecret(
  * verified, and the chart gets a DATABASE_URL with no credentials in it.
  */
 export class DatabaseAccess extends pulumi.ComponentResource {
-  readonly secretName: pulumi.Output<string>;
   readonly caBundleConfigMapName: pulumi.Output<string>;
   /** The role the app namespace's SecretStore assumes: the only principal that reads the secrets. */
   readonly secretReaderRoleArn: pulumi.Output<string>;
@@ -208,43 +197,6 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       { ...k8sOpts, dependsOn: [operator] },
     );
 
-    // The chart of today reads DATABASE_URL (with the master credentials) from this Secret; it
-    // goes once the chart mounts the credential files (CONTRACTS.md).
-    const externalSecret = new k8s.apiextensions.CustomResource(
-      `${name}-database-url`,
-      {
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'ExternalSecret',
-        metadata: {
-          name: DATABASE_SECRET_NAME,
-          namespace: args.namespace,
-          // Pulumi waits until ESO has written the Secret, so the chart never starts without it.
-          annotations: { 'pulumi.com/waitFor': 'condition=Ready' },
-        },
-        spec: {
-          // RDS rotates the master password (every 7 days by default); ESO picks the new one up
-          // within this interval.
-          refreshInterval: '15m',
-          secretStoreRef: { name: storeName, kind: 'SecretStore' },
-          target: {
-            name: DATABASE_SECRET_NAME,
-            creationPolicy: 'Owner',
-            template: {
-              engineVersion: 'v2',
-              type: 'Opaque',
-              data: {
-                [DATABASE_SECRET_KEY]: pulumi
-                  .all([args.databaseAddress, args.databasePort])
-                  .apply(([host, port]) => databaseUrlTemplate(host, port)),
-              },
-            },
-          },
-          dataFrom: [{ extract: { key: args.masterUserSecretArn } }],
-        },
-      },
-      { ...k8sOpts, dependsOn: [store] },
-    );
-
     const caBundle = new k8s.core.v1.ConfigMap(
       `${name}-rds-ca`,
       {
@@ -277,7 +229,6 @@ export class DatabaseAccess extends pulumi.ComponentResource {
     this.appLogin = this.appLoginJob(name, args, url, [appCredentials, ownerCredentials, caBundle]);
 
     this.secretReaderRoleArn = reader.arn;
-    this.secretName = pulumi.output(DATABASE_SECRET_NAME);
     this.caBundleConfigMapName = caBundle.metadata.name;
     this.forChart = {
       url,
@@ -285,8 +236,8 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       ownerSecretName: OWNER_SECRET_NAME,
       caBundle: { configMapName: caBundle.metadata.name, key: CA_BUNDLE_KEY },
     };
-    this.ready = [externalSecret, caBundle, appCredentials, ownerCredentials, this.appLogin];
-    this.registerOutputs({ secretName: this.secretName, caBundleConfigMapName: this.caBundleConfigMapName });
+    this.ready = [caBundle, appCredentials, ownerCredentials, this.appLogin];
+    this.registerOutputs({ url, caBundleConfigMapName: this.caBundleConfigMapName });
   }
 
   /**

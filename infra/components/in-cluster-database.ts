@@ -18,18 +18,15 @@ export interface InClusterDatabaseArgs {
   provider: k8s.Provider;
   image: string;
   storageGb: number;
-  /** Secret the chart reads DATABASE_URL from (values-minikube.yaml names it). */
-  secretName: string;
-  secretKey: string;
 }
 
 /**
  * minikube's stand-in for RDS: one PostgreSQL pod (StatefulSet with a PVC) that passes the
- * namespace's "restricted" Pod Security level, a generated password, and the Secret holding
- * DATABASE_URL for the chart. Traffic stays inside the cluster, so no TLS here.
+ * namespace's "restricted" Pod Security level, a generated password, and the credential Secrets
+ * the chart mounts as files (DATABASE_URL itself carries none). Traffic stays inside the cluster,
+ * so no TLS here.
  */
 export class InClusterDatabase extends pulumi.ComponentResource {
-  readonly secretName: string;
   readonly ready: pulumi.Resource[];
   /**
    * What the chart needs about the database (CONTRACTS.md). One user here: the service migrates at
@@ -59,19 +56,6 @@ export class InClusterDatabase extends pulumi.ComponentResource {
       },
       k8sOpts,
     );
-    // The chart of today reads DATABASE_URL from this Secret; it goes once the chart mounts the
-    // credential files below (CONTRACTS.md).
-    const databaseUrl = new k8s.core.v1.Secret(
-      `${name}-url`,
-      {
-        metadata: { name: args.secretName, namespace: args.namespace, labels },
-        stringData: {
-          [args.secretKey]: pulumi.interpolate`postgres://${DB.user}:${password.result}@${POSTGRES_SERVICE}:${DB.port}/${DB.name}?sslmode=disable`,
-        },
-      },
-      k8sOpts,
-    );
-
     const credentialFiles = [APP_SECRET_NAME, OWNER_SECRET_NAME].map(
       (secretName) =>
         new k8s.core.v1.Secret(
@@ -159,13 +143,12 @@ export class InClusterDatabase extends pulumi.ComponentResource {
       { ...k8sOpts, dependsOn: [service] },
     );
 
-    this.secretName = args.secretName;
     this.forChart = {
       url: `postgres://${POSTGRES_SERVICE}:${DB.port}/${DB.name}?sslmode=disable`,
       appSecretName: APP_SECRET_NAME,
       ownerSecretName: OWNER_SECRET_NAME,
     };
-    this.ready = [databaseUrl, ...credentialFiles, statefulSet];
-    this.registerOutputs({ secretName: this.secretName });
+    this.ready = [...credentialFiles, statefulSet];
+    this.registerOutputs({ url: this.forChart.url });
   }
 }

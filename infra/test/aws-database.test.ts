@@ -76,21 +76,22 @@ test('External Secrets may read exactly the RDS-managed secret and the app crede
   });
 });
 
-test('until the chart mounts credential files, an ExternalSecret renders DATABASE_URL with verify-full TLS against the mounted CA', (t) => {
-  const externalSecret = named(
-    run,
-    'kubernetes:external-secrets.io/v1:ExternalSecret',
-    'hello-prod-database-url',
-  ).inputs;
-  t.is(externalSecret.metadata.namespace, 'hello');
-  t.deepEqual(externalSecret.spec.dataFrom, [{ extract: { key: MASTER_SECRET_ARN } }]);
-  t.is(externalSecret.spec.target.name, 'hello-database');
-  // docs/infra.md: a rotated password reaches the Secret within 15 minutes.
-  t.is(externalSecret.spec.refreshInterval, '15m');
+test('the chart gets DATABASE_URL without credentials, and the credential Secrets to mount as files', (t) => {
+  const values = named(run, 'kubernetes:helm.sh/v3:Release', 'hello').inputs.values;
   t.is(
-    externalSecret.spec.target.template.data.DATABASE_URL,
-    `postgres://{{ .username | urlquery }}:{{ .password | urlquery }}@${DB_HOST}:5432/hello` +
-      '?sslmode=verify-full&sslrootcert=/etc/ssl/db/ca.pem',
+    values.database.url,
+    `postgres://${DB_HOST}:5432/hello?sslmode=verify-full&sslrootcert=/etc/ssl/db/ca.pem`,
+  );
+  t.deepEqual(values.database.credentials, {
+    appSecret: 'hello-database-app',
+    ownerSecret: 'hello-database-owner',
+  });
+  t.is(values.database.existingSecret, undefined);
+  // No Secret holding a whole URL (with a password in it) is written any more.
+  t.false(
+    ofType(run, 'kubernetes:external-secrets.io/v1:ExternalSecret').some(
+      (e) => 'DATABASE_URL' in (e.inputs.spec.target.template?.data ?? {}),
+    ),
   );
 });
 
@@ -99,10 +100,5 @@ test('the RDS CA bundle fetched at deploy time reaches the chart through a Confi
   const configMap = named(run, 'kubernetes:core/v1:ConfigMap', 'hello-prod-rds-ca').inputs;
   t.deepEqual(configMap.data, { 'ca.pem': FAKE_CA_BUNDLE });
   const values = named(run, 'kubernetes:helm.sh/v3:Release', 'hello').inputs.values;
-  t.deepEqual(values.database, {
-    existingSecret: 'hello-database',
-    secretKey: 'DATABASE_URL',
-    caBundle: { configMapName: 'rds-ca-bundle', key: 'ca.pem' },
-  });
-  t.is(values.store, 'postgres');
+  t.deepEqual(values.database.caBundle, { configMapName: 'rds-ca-bundle', key: 'ca.pem' });
 });

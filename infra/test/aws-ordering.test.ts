@@ -10,19 +10,17 @@ test('the app (and its TargetGroupBinding) waits for the Load Balancer Controlle
   t.true(dependsOn(run, RELEASE, 'hello').includes(`${RELEASE}::hello-prod-controller`));
 });
 
-test('the app waits for its database Secret and the CA bundle', (t) => {
-  t.true(
-    dependsOn(run, RELEASE, 'hello').includes(
-      'kubernetes:external-secrets.io/v1:ExternalSecret::hello-prod-database-url',
-    ),
-  );
+test('the app waits for its credential Secrets and the CA bundle', (t) => {
+  for (const secret of ['hello-prod-app-credentials', 'hello-prod-owner-credentials']) {
+    t.true(
+      dependsOn(run, RELEASE, 'hello').includes(
+        `kubernetes:external-secrets.io/v1:ExternalSecret::${secret}`,
+      ),
+    );
+    const externalSecret = named(run, 'kubernetes:external-secrets.io/v1:ExternalSecret', secret);
+    t.is(externalSecret.inputs.metadata.annotations['pulumi.com/waitFor'], 'condition=Ready');
+  }
   t.true(dependsOn(run, RELEASE, 'hello').includes('kubernetes:core/v1:ConfigMap::hello-prod-rds-ca'));
-  const externalSecret = named(
-    run,
-    'kubernetes:external-secrets.io/v1:ExternalSecret',
-    'hello-prod-database-url',
-  );
-  t.is(externalSecret.inputs.metadata.annotations['pulumi.com/waitFor'], 'condition=Ready');
 });
 
 test('controllers start only once their IAM is bound, on nodes that exist', (t) => {
