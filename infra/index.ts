@@ -172,7 +172,8 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     targetGroupArn: loadBalancer.targetGroupArn,
     // The controller release waits for its webhook, so the TargetGroupBinding is admitted; on
     // destroy the same edge removes the binding before the controller.
-    dependsOn: [loadBalancer.controller, ...databaseAccess.ready],
+    // The readiness gates pass only once the ALB health-checks the group the binding fills.
+    dependsOn: [loadBalancer.controller, loadBalancer.targetGroupAttached, ...databaseAccess.ready],
   });
   loadBalancer.forwardOriginTrafficAfter([app.release]);
   // The rotation function refuses to rotate a login that does not work yet.

@@ -55,6 +55,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
   readonly originHeader: { name: string; value: pulumi.Output<string> };
   /** Helm release of the controller; a TargetGroupBinding must depend on it (webhook ready). */
   readonly controller: k8s.helm.v3.Release;
+  /** The rule that makes the ALB health-check the target group: the app's rollout waits on it. */
+  readonly targetGroupAttached: aws.lb.ListenerRule;
   private readonly name: string;
   private readonly tags: Record<string, string>;
   private readonly originSecret: pulumi.Output<string>;
@@ -174,7 +176,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
     // source is ever in TEST-NET-1): the ALB health-checks only targets of a group some listener
     // rule uses; the others stay `unused`, and the pods' readiness gates (true only on `healthy`)
     // would then hold the first rollout, which must finish before traffic is forwarded (below).
-    new aws.lb.ListenerRule(
+    this.targetGroupAttached = new aws.lb.ListenerRule(
       `${name}-attach-pods`,
       {
         listenerArn: listener.arn,

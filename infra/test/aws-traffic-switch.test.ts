@@ -19,9 +19,12 @@ test('the rule forwarding CloudFront traffic to the pods depends on the app rele
   t.is(forward.parent, 'high-available-server:aws:LoadBalancer::hello-prod');
 });
 
-test('the release itself does not wait for any listener rule (no cycle, first install can finish)', (t) => {
+test('the release waits for the attaching rule only, never for the forwarding one (first install can finish)', (t) => {
   const release = named(run, 'kubernetes:helm.sh/v3:Release', 'hello');
-  t.false((release.dependsOn ?? []).some((d) => d.startsWith(`${RULE}::`)));
+  t.deepEqual(
+    (release.dependsOn ?? []).filter((d) => d.startsWith(`${RULE}::`)),
+    [`${RULE}::hello-prod-attach-pods`],
+  );
 });
 
 test('the target group is attached to the ALB from the start by a rule no request can match', (t) => {
