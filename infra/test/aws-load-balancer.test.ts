@@ -43,7 +43,7 @@ test('the listener answers 403 unless the secret origin header is present', (t) 
       fixedResponse: { statusCode: '403', contentType: 'text/plain', messageBody: 'Forbidden' },
     },
   ]);
-  const rule = single(run, 'aws:lb/listenerRule:ListenerRule').inputs;
+  const rule = named(run, 'aws:lb/listenerRule:ListenerRule', 'hello-prod-from-cloudfront').inputs;
   t.deepEqual(rule.conditions, [
     { httpHeader: { httpHeaderName: 'X-Origin-Verify', values: [ORIGIN_SECRET] } },
   ]);

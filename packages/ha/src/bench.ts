@@ -4,8 +4,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startPostgres as startPostgresServer } from '@high-available-server/testkit/postgres';
 import { measure, type Pin, pinner, type Server, startServer } from './bench/bench-processes.js';
-import { startPostgresServer } from './postgres-server.js';
 import { table } from './report.js';
 import { serviceBuildFile } from './service-build.js';
 

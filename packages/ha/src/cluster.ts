@@ -4,11 +4,14 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exitOf } from './child-process.js';
-import { freeLoopbackPort } from './free-port.js';
+import { freePort as freeLoopbackPort } from '@high-available-server/testkit/free-port';
+import {
+  type PostgresServer,
+  startPostgres as startPostgresServer,
+} from '@high-available-server/testkit/postgres';
+import { exitOf } from '@high-available-server/testkit/process';
 import { type Haproxy, startHaproxy } from './haproxy.js';
 import { locateHaproxy } from './haproxy-binary.js';
-import { type PostgresServer, startPostgresServer } from './postgres-server.js';
 import { type Replica, startReplica } from './replica.js';
 import { serviceBuildFile } from './service-build.js';
 
