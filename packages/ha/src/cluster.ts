@@ -4,10 +4,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chartSettings } from './chart-values.js';
 import { exitOf } from './child-process.js';
 import { freeLoopbackPort } from './free-port.js';
 import { type Haproxy, startHaproxy } from './haproxy.js';
 import { locateHaproxy } from './haproxy-binary.js';
+import { limitReplicaMemory } from './memory-limit.js';
 import { type PostgresServer, startPostgresServer } from './postgres-server.js';
 import { type Replica, startReplica } from './replica.js';
 import { serviceBuildFile } from './service-build.js';
@@ -20,6 +22,8 @@ export interface Cluster {
   /** The current process of each replica slot (replaced when a slot is restarted). */
   readonly replicas: Replica[];
   readonly haproxyOrigin: string;
+  /** Each replica's memory limit (the chart's), in bytes; undefined when none could be applied. */
+  readonly memoryLimitBytes: number | undefined;
   /** Starts a fresh process in slot `index` (same port, as a pod replacing another behind a target). */
   startReplica(index: number): Replica;
   /** Stops everything it started; safe to call more than once. */
@@ -84,13 +88,18 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       locateHaproxy(haproxyCacheDir),
     ]);
     options.log(`haproxy: ${binary.origin}; logs in ${workDir}`);
+    const names = Array.from({ length: options.replicaCount }, (_, i) => `r${i + 1}`);
+    // As pods with the chart's memory limit: the replicas' V8 heap is sized the way it is in production.
+    const { memoryLimitBytes } = await chartSettings();
+    const memory = await limitReplicaMemory(names, memoryLimitBytes);
+    teardown.push(() => memory.release());
+    options.log(`replicas: ${memory.description}`);
     const postgres = await startPostgresServer({ logFile: join(workDir, 'postgres.log') });
     teardown.push(() => postgres.destroy());
     lastResort.push(() => postgres.killNow());
     await migrate(migrateEntry, postgres.url, join(workDir, 'migrate.log'));
     const ports = await Promise.all(Array.from({ length: options.replicaCount + 1 }, freeLoopbackPort));
     const lbPort = ports.pop() as number;
-    const names = ports.map((_, i) => `r${i + 1}`);
     const env = {
       STORE: 'postgres',
       DATABASE_URL: postgres.url,
@@ -106,6 +115,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         port: ports[index] as number,
         logFile: join(workDir, `${names[index]}-${restarts++}.log`),
         env,
+        launcher: (command) => memory.wrap(names[index] as string, command),
       });
       replicas[index] = replica;
       return replica;
@@ -132,6 +142,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       lb,
       replicas,
       haproxyOrigin: binary.origin,
+      memoryLimitBytes: memory.applied ? memoryLimitBytes : undefined,
       startReplica: launch,
       stop,
     };

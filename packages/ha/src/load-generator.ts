@@ -127,7 +127,7 @@ export async function measureCapacity(
       const sample = await oneRequest(options, performance.now());
       samples.push(sample);
       if (sample.retryAfterMs !== undefined)
-        await sleep(Math.min(sample.retryAfterMs, end - performance.now()));
+        await sleep(Math.max(0, Math.min(sample.retryAfterMs, end - performance.now())));
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, client));
