@@ -92,7 +92,13 @@ export const overload: Scenario = {
     try {
       const cpuBefore = await replicaCpuMs();
       const limitedFrom = performance.now();
-      probe = await measureCapacity({ ...request, concurrency: 64, durationMs: 3000 });
+      context.timeline.mark(`${replicaCpuLimit} CPU limit, capacity probe`, 'phase', limitedFrom);
+      probe = await measureCapacity({
+        ...request,
+        concurrency: 64,
+        durationMs: 3000,
+        onSample: (sample) => context.timeline.record(sample),
+      });
       // Capacity is what the replicas serve: a 503 from shedding during the probe is not capacity.
       const probeSummary = summarize(probe);
       const capacity = (probeSummary.rps * probeSummary.ok) / Math.max(1, probeSummary.requests);
@@ -101,6 +107,7 @@ export const overload: Scenario = {
         `  ${split.description}; ${quota.description}; capacity ${capacity.toFixed(0)} req/s served, offering ${offered}`,
       );
       const rss = watchRss(context);
+      context.timeline.mark(`overload start (${offered}/s)`, 'fault');
       try {
         during = await steadyLoad({ ...context, dispatcher: overloadDispatcher }, acknowledged, {
           rps: offered,
@@ -108,12 +115,14 @@ export const overload: Scenario = {
         }).finished;
       } finally {
         peakRss = await rss.stop();
+        context.timeline.mark('overload end', 'recovery');
       }
       cpuUsed = ((await replicaCpuMs()) - cpuBefore) / (performance.now() - limitedFrom);
     } finally {
       await overloadDispatcher.close();
       await quota.release();
       await split.restore();
+      context.timeline.mark('CPU limit lifted', 'phase');
     }
     await sleep(2000);
     const after = await steadyLoad(context, acknowledged, { durationMs: 4000 }).finished;

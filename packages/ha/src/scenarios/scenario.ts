@@ -4,6 +4,7 @@ import type { Cluster } from '../cluster.js';
 import { type LoadRun, runLoad, type Sample } from '../load-generator.js';
 import type { Cell, ScenarioReport } from '../report.js';
 import { summarize } from '../stats.js';
+import type { ScenarioTimeline } from '../timeline.js';
 import type { UserFactory } from '../users.js';
 import { verifyAcknowledgedWrites, type WriteCheck } from '../verify.js';
 
@@ -15,6 +16,8 @@ export interface ScenarioContext {
   readonly rps: number;
   readonly timeoutMs: number;
   readonly log: (line: string) => void;
+  /** This scenario's record: every sample of `steadyLoad` lands here; scenarios mark their faults on it. */
+  readonly timeline: ScenarioTimeline;
 }
 
 export interface Scenario {
@@ -39,7 +42,10 @@ export function steadyLoad(
     users: context.users,
     acknowledged,
     dispatcher: context.dispatcher,
-    ...(options.onSample ? { onSample: options.onSample } : {}),
+    onSample: (sample) => {
+      context.timeline.record(sample);
+      options.onSample?.(sample);
+    },
   });
 }
 
