@@ -65,7 +65,7 @@ export async function limitReplicaMemory(
   }
   return {
     applied: true,
-    description: `each replica limited to ${mib(limitBytes)} of memory (cgroup, the chart's resources.limits.memory)`,
+    description: `each limited to ${mib(limitBytes)} of memory like a pod (a cgroup each; the chart's resources.limits.memory)`,
     wrap(slot, command) {
       const dir = dirs.get(slot);
       if (!dir) throw new Error(`no memory cgroup for replica slot ${slot}`);
