@@ -85,15 +85,20 @@ async function populate(server: Server, prefix: string, count: number): Promise<
     for (let i = 0; i < count; i += 32) {
       await Promise.all(
         Array.from({ length: Math.min(32, count - i) }, async (_, k) => {
-          const response = await request(`${server.url}/hello/${prefix}${letters(i + k)}`, {
-            dispatcher,
-            method: 'PUT',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ dateOfBirth }),
-          });
-          await response.body.dump();
-          if (response.statusCode !== 204)
-            throw new Error(`${server.name}: PUT answered ${response.statusCode}`);
+          // A 503 (the service shedding on a busy machine right after its start) is retried a while.
+          for (let attempt = 1; ; attempt++) {
+            const response = await request(`${server.url}/hello/${prefix}${letters(i + k)}`, {
+              dispatcher,
+              method: 'PUT',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ dateOfBirth }),
+            });
+            await response.body.dump();
+            if (response.statusCode === 204) return;
+            if (response.statusCode !== 503 || attempt === 50)
+              throw new Error(`${server.name}: PUT answered ${response.statusCode}`);
+            await sleep(200);
+          }
         }),
       );
     }
