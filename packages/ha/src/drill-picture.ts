@@ -139,12 +139,12 @@ export function drillPicture(scenarios: readonly PictureScenario[], options: Pic
         : `${scenario.verdictsFailed} of ${scenario.verdictsTotal} verdicts FAILED`;
     text(left, y + 14, scenario.title, 'class="heading"');
     text(
-      width - right,
-      y + 14,
+      left,
+      y + 28,
       verdict,
-      `class="small" text-anchor="end" fill="${scenario.verdictsFailed === 0 ? colours.ok : colours.failed}"`,
+      `class="small" fill="${scenario.verdictsFailed === 0 ? colours.ok : colours.failed}"`,
     );
-    y += 24;
+    y += 36;
 
     // Event labels in rows, so neighbours do not overlap.
     const events = [...scenario.events].sort((a, b) => a.at - b.at);
@@ -253,10 +253,18 @@ export function drillPicture(scenarios: readonly PictureScenario[], options: Pic
           'class="axis" text-anchor="end"',
         );
       }
-      const points = buckets
-        .filter((b) => Number.isFinite(b.p99Ms))
-        .map((b) => `${(xOf(b.fromMs) + barWidth / 2).toFixed(1)},${yLatency(top, b.p99Ms).toFixed(1)}`);
-      if (points.length > 0)
+      // One line per run of buckets with requests: a gap (no request due) is left blank, not bridged.
+      const runs: string[][] = [[]];
+      for (const b of buckets) {
+        if (!Number.isFinite(b.p99Ms)) {
+          if ((runs.at(-1) ?? []).length > 0) runs.push([]);
+          continue;
+        }
+        runs
+          .at(-1)
+          ?.push(`${(xOf(b.fromMs) + barWidth / 2).toFixed(1)},${yLatency(top, b.p99Ms).toFixed(1)}`);
+      }
+      for (const points of runs.filter((r) => r.length > 0))
         parts.push(
           `<polyline points="${points.join(' ')}" fill="none" stroke="${colours.latency}" stroke-width="1.5"/>`,
         );

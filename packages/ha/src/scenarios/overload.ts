@@ -115,7 +115,9 @@ export const overload: Scenario = {
         }).finished;
       } finally {
         peakRss = await rss.stop();
-        context.timeline.mark('overload end', 'recovery');
+        // When the last overload request was due: the offered load ends there, its answers may come later.
+        const lastDue = Math.max(...during.map((s) => s.scheduledAt));
+        if (Number.isFinite(lastDue)) context.timeline.mark('overload end', 'recovery', lastDue);
       }
       cpuUsed = ((await replicaCpuMs()) - cpuBefore) / (performance.now() - limitedFrom);
     } finally {
