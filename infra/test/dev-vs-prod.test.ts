@@ -43,9 +43,11 @@ test('prod database is Multi-AZ, protected, with Performance Insights and log ex
 });
 
 test('prod puts a WAF in front of CloudFront, dev does not', (t) => {
-  t.is(ofType(prod, 'aws:wafv2/webAcl:WebAcl').length, 1);
+  const cloudFrontAcls = (run: typeof prod) =>
+    ofType(run, 'aws:wafv2/webAcl:WebAcl').filter((acl) => acl.inputs.scope === 'CLOUDFRONT');
+  t.is(cloudFrontAcls(prod).length, 1);
   t.truthy(inputs(prod, 'aws:cloudfront/distribution:Distribution').webAclId);
-  t.is(ofType(dev, 'aws:wafv2/webAcl:WebAcl').length, 0);
+  t.is(cloudFrontAcls(dev).length, 0);
   t.is(inputs(dev, 'aws:cloudfront/distribution:Distribution').webAclId, undefined);
 });
 
