@@ -13,7 +13,7 @@ import { type Prometheus, startPrometheus } from './prometheus.js';
 import { clientSlis, drillSlis, prometheusSlis, sliQueries } from './prometheus-slis.js';
 import type { Cell, ScenarioReport } from './report.js';
 import { type Scenario, type ScenarioContext, steadyLoad } from './scenarios/scenario.js';
-import { summarize } from './stats.js';
+import { percentile, summarize } from './stats.js';
 import { ScenarioTimeline } from './timeline.js';
 import { UserFactory } from './users.js';
 
@@ -226,9 +226,23 @@ async function withSlis(
     rows.push(
       row(`Prometheus (replicas' metrics; shed = 5xx; scrape ${drillSettings.scrapeIntervalMs} ms)`, seen),
     );
+  // How late the client itself sent its requests: seconds mean the load generator was starved of CPU (a
+  // busy machine), and timeouts counted as failures may be the client's, not the replicas'.
+  const sendLagP99 = percentile(
+    timeline.samples.map((s) => s.sendLagMs).sort((a, b) => a - b),
+    0.99,
+  );
+  const notes =
+    sendLagP99 > 500
+      ? [
+          ...report.notes,
+          `the client sent its requests up to ${(sendLagP99 / 1000).toFixed(1)} s late (p99): it was starved of CPU (load average ${loadavg()[0]?.toFixed(1)}), and failures may be the machine's, not the service's`,
+        ]
+      : report.notes;
   return {
     ...report,
     verdicts,
+    notes,
     extraTables: [
       ...(report.extraTables ?? []),
       {
