@@ -14,6 +14,7 @@ import type { WrkResult } from './bench/wrk-output.js';
 import { chartSettings } from './chart-values.js';
 import { sleep } from './child-process.js';
 import { cliArgs } from './cli-args.js';
+import { freeLoopbackPort } from './free-port.js';
 import { limitReplicaMemory } from './memory-limit.js';
 import { startPostgresServer } from './postgres-server.js';
 import { table } from './report.js';
@@ -183,12 +184,13 @@ async function main(): Promise<number> {
       starts.push({ target: name, readyAfterMs: server.readyAfterMs });
       return server;
     };
-    const service = (store: 'memory' | 'postgres', env: Record<string, string> = {}, keep = true) =>
+    // Each service gets its own management port (CONTRACTS.md: default 8081): two on one host would collide.
+    const service = async (store: 'memory' | 'postgres', env: Record<string, string> = {}, keep = true) =>
       start(
         `service (${store})`,
         `service-${store}`,
         [process.execPath, entry],
-        { LOG_LEVEL: 'info', STORE: store, ...env },
+        { LOG_LEVEL: 'info', STORE: store, MANAGEMENT_PORT: String(await freeLoopbackPort()), ...env },
         keep,
       );
 
