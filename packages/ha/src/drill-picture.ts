@@ -26,6 +26,8 @@ export interface PictureOptions {
 export interface Bucket {
   /** Start of the bucket, ms from the scenario's start. */
   readonly fromMs: number;
+  /** Its width: `bucketMs`, less for the last one when the scenario ends inside it. */
+  readonly widthMs: number;
   readonly ok: number;
   readonly refused: number;
   readonly failed: number;
@@ -35,7 +37,8 @@ export interface Bucket {
 
 /** The scenario's requests in buckets of `bucketMs` by the time they were due. */
 export function bucketize(scenario: PictureScenario, bucketMs: number): Bucket[] {
-  const count = Math.max(1, Math.ceil((scenario.endedAt - scenario.startedAt) / bucketMs));
+  const durationMs = Math.max(1, scenario.endedAt - scenario.startedAt);
+  const count = Math.max(1, Math.ceil(durationMs / bucketMs));
   const groups: Sample[][] = Array.from({ length: count }, () => []);
   for (const sample of scenario.samples) {
     const index = Math.floor((sample.scheduledAt - scenario.startedAt) / bucketMs);
@@ -43,6 +46,7 @@ export function bucketize(scenario: PictureScenario, bucketMs: number): Bucket[]
   }
   return groups.map((group, i) => ({
     fromMs: i * bucketMs,
+    widthMs: Math.min(bucketMs, durationMs - i * bucketMs),
     ok: group.filter((s) => s.outcome === 'ok').length,
     refused: group.filter((s) => s.outcome === 'unavailable').length,
     failed: group.filter((s) => s.outcome === 'failed').length,
@@ -99,7 +103,6 @@ const labelRowHeight = 13;
  */
 export function drillPicture(scenarios: readonly PictureScenario[], options: PictureOptions): string {
   const bucketMs = options.bucketMs ?? 500;
-  const perSecond = 1000 / bucketMs;
   const parts: string[] = [];
   let y = 0;
   const text = (x: number, ty: number, content: string, attrs = '') =>
@@ -132,7 +135,9 @@ export function drillPicture(scenarios: readonly PictureScenario[], options: Pic
     const durationMs = Math.max(1, scenario.endedAt - scenario.startedAt);
     const xOf = (ms: number) => left + (Math.min(Math.max(ms, 0), durationMs) / durationMs) * plotWidth;
     const buckets = bucketize(scenario, bucketMs);
-    const barWidth = Math.max(1, (bucketMs / durationMs) * plotWidth - 0.5);
+    const barWidth = (b: Bucket) => Math.max(1, (b.widthMs / durationMs) * plotWidth - 0.5).toFixed(1);
+    // Per second over the bucket's own width (the last one may be cut short by the scenario's end).
+    const perSecond = (b: Bucket, n: number) => (n * 1000) / b.widthMs;
     const verdict =
       scenario.verdictsFailed === 0
         ? `all ${scenario.verdictsTotal} verdicts passed`
@@ -186,19 +191,19 @@ export function drillPicture(scenarios: readonly PictureScenario[], options: Pic
     };
 
     // 1. Answered OK per second.
-    const okMax = niceMax(Math.max(...buckets.map((b) => b.ok * perSecond)));
+    const okMax = niceMax(Math.max(...buckets.map((b) => perSecond(b, b.ok))));
     panel('answered OK per second', (top) => {
       yAxis(top, okMax, '/s');
       for (const b of buckets) {
-        const h = ((b.ok * perSecond) / okMax) * panelHeight;
+        const h = (perSecond(b, b.ok) / okMax) * panelHeight;
         if (h > 0)
           parts.push(
-            `<rect x="${xOf(b.fromMs).toFixed(1)}" y="${(top + panelHeight - h).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${h.toFixed(1)}" fill="${colours.ok}"/>`,
+            `<rect x="${xOf(b.fromMs).toFixed(1)}" y="${(top + panelHeight - h).toFixed(1)}" width="${barWidth(b)}" height="${h.toFixed(1)}" fill="${colours.ok}"/>`,
           );
       }
     });
     // 2. Refused and failed per second (stacked), on their own scale: a few failures must be visible.
-    const badMax = niceMax(Math.max(1, ...buckets.map((b) => (b.refused + b.failed) * perSecond)));
+    const badMax = niceMax(Math.max(1, ...buckets.map((b) => perSecond(b, b.refused + b.failed))));
     const refusedTotal = buckets.reduce((n, b) => n + b.refused, 0);
     const failedTotal = buckets.reduce((n, b) => n + b.failed, 0);
     panel(
@@ -206,16 +211,16 @@ export function drillPicture(scenarios: readonly PictureScenario[], options: Pic
       (top) => {
         yAxis(top, badMax, '/s');
         for (const b of buckets) {
-          const failedH = ((b.failed * perSecond) / badMax) * panelHeight;
-          const refusedH = ((b.refused * perSecond) / badMax) * panelHeight;
+          const failedH = (perSecond(b, b.failed) / badMax) * panelHeight;
+          const refusedH = (perSecond(b, b.refused) / badMax) * panelHeight;
           const x = xOf(b.fromMs).toFixed(1);
           if (failedH > 0)
             parts.push(
-              `<rect x="${x}" y="${(top + panelHeight - failedH).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${failedH.toFixed(1)}" fill="${colours.failed}"/>`,
+              `<rect x="${x}" y="${(top + panelHeight - failedH).toFixed(1)}" width="${barWidth(b)}" height="${failedH.toFixed(1)}" fill="${colours.failed}"/>`,
             );
           if (refusedH > 0)
             parts.push(
-              `<rect x="${x}" y="${(top + panelHeight - failedH - refusedH).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${refusedH.toFixed(1)}" fill="${colours.refused}"/>`,
+              `<rect x="${x}" y="${(top + panelHeight - failedH - refusedH).toFixed(1)}" width="${barWidth(b)}" height="${refusedH.toFixed(1)}" fill="${colours.refused}"/>`,
             );
         }
       },
@@ -262,7 +267,9 @@ export function drillPicture(scenarios: readonly PictureScenario[], options: Pic
         }
         runs
           .at(-1)
-          ?.push(`${(xOf(b.fromMs) + barWidth / 2).toFixed(1)},${yLatency(top, b.p99Ms).toFixed(1)}`);
+          ?.push(
+            `${(xOf(b.fromMs) + (b.widthMs / 2 / durationMs) * plotWidth).toFixed(1)},${yLatency(top, b.p99Ms).toFixed(1)}`,
+          );
       }
       for (const points of runs.filter((r) => r.length > 0))
         parts.push(

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { AcknowledgedWrites } from './acknowledged-writes.js';
 import { sleep } from './child-process.js';
@@ -28,6 +29,9 @@ const drillSettings = {
   scrapeIntervalMs: 500,
 } as const;
 
+/** Two scrapes: by then the replicas' counters as Prometheus holds them include the load's last answers. */
+const metricsSettleMs = 2 * drillSettings.scrapeIntervalMs;
+
 const cacheDir = (name: string) => fileURLToPath(new URL(`../.cache/${name}`, import.meta.url));
 
 /**
@@ -39,7 +43,7 @@ export const drillRuleFiles: readonly string[] = [
 ];
 
 /** The session's shared parts; each scenario gets them plus its own timeline. */
-export type SessionContext = Omit<ScenarioContext, 'timeline'>;
+export type SessionContext = Omit<ScenarioContext, 'timeline' | 'metricsSettleMs'>;
 
 /** One scenario's outcome: its report (SLIs included) and its timeline (for the picture). */
 export interface ScenarioRun {
@@ -113,7 +117,7 @@ export async function openDrillSession(log: (line: string) => void): Promise<Dri
       const timeline = new ScenarioTimeline(scenario.title);
       let report: ScenarioReport;
       try {
-        report = await scenario.run({ ...context, timeline });
+        report = await scenario.run({ ...context, timeline, metricsSettleMs });
       } catch (error) {
         report = {
           title: scenario.title,
@@ -157,7 +161,7 @@ export async function openDrillSession(log: (line: string) => void): Promise<Dri
     },
   };
   try {
-    await warmUp({ ...context, timeline: new ScenarioTimeline('warm-up') }, log);
+    await warmUp({ ...context, timeline: new ScenarioTimeline('warm-up'), metricsSettleMs }, log);
   } catch (error) {
     await session.close();
     throw error;
@@ -177,8 +181,11 @@ async function withSlis(
   prometheus: Prometheus,
 ): Promise<ScenarioReport> {
   // Requests answered in the scenario's last moments are in the next scrape: wait for it.
-  const settle = 2 * drillSettings.scrapeIntervalMs;
-  await sleep(settle + drillSettings.scrapeIntervalMs);
+  const settle = metricsSettleMs;
+  // Normally long past (the write read-back waited for it); a scenario that ended early waits here.
+  await sleep(
+    Math.max(0, timeline.loadEndedAt + settle + drillSettings.scrapeIntervalMs - performance.now()),
+  );
   const window = {
     startMs: ScenarioTimeline.epochMs(timeline.startedAt),
     endMs: ScenarioTimeline.epochMs(timeline.loadEndedAt) + settle,

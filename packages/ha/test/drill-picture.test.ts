@@ -37,7 +37,11 @@ test('requests are bucketed by the time they were due: OK, refused and failed co
   t.like(buckets[0], { fromMs: 0, ok: 2, refused: 0, failed: 0, p99Ms: 4 });
   t.like(buckets[1], { fromMs: 500, ok: 0, refused: 1, failed: 1, p99Ms: 5000 });
   t.true(Number.isNaN(buckets[2]?.p99Ms));
-  t.like(buckets[3], { ok: 1 });
+  t.like(buckets[3], { ok: 1, widthMs: 500 });
+  // A scenario ending inside a bucket: the last one is as wide as what is left, so its rate is not diluted.
+  const cut = bucketize({ ...scenario, endedAt: 3200 }, 500);
+  t.is(cut.length, 5);
+  t.is(cut[4]?.widthMs, 200);
 });
 
 test('the picture is one self-contained SVG with every fault and recovery marked and the verdicts stated', (t) => {

@@ -1,5 +1,7 @@
+import { performance } from 'node:perf_hooks';
 import type { Agent } from 'undici';
 import type { AcknowledgedWrites } from '../acknowledged-writes.js';
+import { sleep } from '../child-process.js';
 import type { Cluster } from '../cluster.js';
 import { type LoadRun, runLoad, type Sample } from '../load-generator.js';
 import type { Cell, ScenarioReport } from '../report.js';
@@ -18,6 +20,11 @@ export interface ScenarioContext {
   readonly log: (line: string) => void;
   /** This scenario's record: every sample of `steadyLoad` lands here; scenarios mark their faults on it. */
   readonly timeline: ScenarioTimeline;
+  /**
+   * How long the replicas' metrics need after the load to hold its last requests (two scrapes): the
+   * read-back of acknowledged writes waits that long, so its GETs stay out of the scenario's SLI window.
+   */
+  readonly metricsSettleMs: number;
 }
 
 export interface Scenario {
@@ -49,10 +56,12 @@ export function steadyLoad(
   });
 }
 
-export function verifyWrites(
+export async function verifyWrites(
   context: ScenarioContext,
   acknowledged: AcknowledgedWrites,
 ): Promise<WriteCheck> {
+  const settleUntil = context.timeline.loadEndedAt + context.metricsSettleMs + 100;
+  await sleep(Math.max(0, settleUntil - performance.now()));
   return verifyAcknowledgedWrites({
     baseUrl: context.cluster.lb.url,
     dispatcher: context.dispatcher,
