@@ -9,7 +9,8 @@ import { scenarios } from './scenarios/index.js';
 /**
  * `pnpm test:ha`: every scenario in turn, a table each, exit 1 if any verdict fails.
  * `--only <id>[,<id>]` runs some of them (rolling-restart, crash, database-outage, overload);
- * `--picture <file.svg>` writes the picture there (default: drill.svg in the log directory).
+ * `--picture <file.svg>` writes the picture there (relative to where pnpm was run; default: drill.svg in the
+ * log directory).
  */
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -42,7 +43,9 @@ async function main(): Promise<number> {
       log(renderScenario(report));
       failedVerdicts += report.verdicts.filter((v) => !v.ok).length;
     }
-    log(`picture: ${await session.writePicture(values.picture ? resolve(values.picture) : undefined)}`);
+    log(
+      `picture: ${await session.writePicture(values.picture ? resolve(process.env.INIT_CWD ?? process.cwd(), values.picture) : undefined)}`,
+    );
     log(`logs (service, HAProxy, PostgreSQL, Prometheus): ${session.cluster.workDir}`);
   } catch (error) {
     console.error(`drill could not run: ${error instanceof Error ? error.message : String(error)}`);
