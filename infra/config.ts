@@ -2,6 +2,8 @@
 // Pulumi.<stack>.yaml; `aws:region` comes from the AWS provider namespace. All problems are
 // collected and reported together so a broken stack file is fixed in one pass.
 
+import { vpcCidrProblem, ZONE_COUNT } from './address-plan.js';
+
 export type Platform = 'aws' | 'minikube';
 export type NatStrategy = 'Single' | 'OnePerAz';
 /** production: the checks a production account needs are enforced (see PRODUCTION_RULES below). */
@@ -19,6 +21,8 @@ export interface DatabaseConfig {
   backupRetentionDays: number;
   performanceInsights: boolean;
   logExports: boolean;
+  /** Destroying the database takes a final snapshot and keeps its automated backups. */
+  finalSnapshot: boolean;
 }
 
 export interface DomainConfig {
@@ -216,6 +220,11 @@ function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
   const nodeMinSize = reader.int('nodeMinSize', 1, 100);
   const nodeDesiredSize = reader.int('nodeDesiredSize', 1, 100);
   const nodeMaxSize = reader.int('nodeMaxSize', 1, 100);
+  if (nodeMaxSize < ZONE_COUNT) {
+    reader.problems.push(
+      `nodeMaxSize must be at least ${ZONE_COUNT}, so each AZ's node group can hold a node (got ${nodeMaxSize})`,
+    );
+  }
   if (!(nodeMinSize <= nodeDesiredSize && nodeDesiredSize <= nodeMaxSize)) {
     reader.problems.push(
       `node sizes must satisfy nodeMinSize <= nodeDesiredSize <= nodeMaxSize (got ${nodeMinSize}/${nodeDesiredSize}/${nodeMaxSize})`,
@@ -223,7 +232,8 @@ function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
   }
 
   const vpcCidr = reader.string('vpcCidr', '10.0.0.0/16');
-  if (!isCidr(vpcCidr)) reader.problems.push(`vpcCidr must be an IPv4 CIDR (got '${vpcCidr}')`);
+  const vpcProblem = vpcCidrProblem(vpcCidr);
+  if (vpcProblem) reader.problems.push(`vpcCidr: ${vpcProblem}`);
 
   const clusterPublicAccessCidrs = reader.stringList('clusterPublicAccessCidrs');
   for (const cidr of clusterPublicAccessCidrs.filter((c) => !isCidr(c))) {
@@ -243,6 +253,7 @@ function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
     backupRetentionDays: reader.int('dbBackupRetentionDays', 7, 35, 7),
     performanceInsights: reader.bool('dbPerformanceInsights', false),
     logExports: reader.bool('dbLogExports', false),
+    finalSnapshot: reader.bool('dbFinalSnapshot', true),
   };
   if (database.instanceClass !== '' && !database.instanceClass.startsWith('db.')) {
     reader.problems.push(

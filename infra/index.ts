@@ -2,23 +2,21 @@
 // all inside a private VPC. minikube runs the same chart against an in-cluster PostgreSQL.
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
+import { ZONE_COUNT } from './address-plan.js';
 import { App, RELEASE_NAME } from './components/app.js';
 import { AppNamespace } from './components/app-namespace.js';
 import { CiRunner } from './components/ci-runner.js';
 import { Cluster } from './components/cluster.js';
 import { Database } from './components/database.js';
-import {
-  CA_BUNDLE_KEY,
-  DATABASE_SECRET_KEY,
-  DATABASE_SECRET_NAME,
-  DatabaseAccess,
-} from './components/database-access.js';
+import { DatabaseAccess } from './components/database-access.js';
+import { DatabaseAppUser } from './components/database-app-user.js';
 import { Edge } from './components/edge.js';
 import { InClusterDatabase } from './components/in-cluster-database.js';
 import { LoadBalancer } from './components/load-balancer.js';
 import { MinikubeCluster } from './components/minikube-cluster.js';
 import { MinikubeImage } from './components/minikube-image.js';
 import { Network } from './components/network.js';
+import { NodeAutoscaler } from './components/node-autoscaler.js';
 import { ServiceImage } from './components/service-image.js';
 import type { AwsStackConfig, MinikubeStackConfig } from './config.js';
 import { defaultDeps, loadStackConfig, type ProgramDeps } from './deps.js';
@@ -26,6 +24,8 @@ import { parseImageReference } from './image-reference.js';
 import { shutdownTimings } from './shutdown.js';
 
 const APP_NAMESPACE = 'hello';
+/** Local port the minikube stack's port-forward command listens on. */
+const FORWARDED_PORT = 8080;
 
 function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
   const stack = pulumi.getStack();
@@ -49,6 +49,7 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     kubernetesVersion: config.kubernetesVersion,
     vpcId: network.vpcId,
     privateSubnetIds: network.privateSubnetIds,
+    zoneCount: ZONE_COUNT,
     instanceType: config.nodeInstanceType,
     minSize: config.nodeMinSize,
     desiredSize: config.nodeDesiredSize,
@@ -56,6 +57,14 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     publicAccessCidrs: config.clusterPublicAccessCidrs,
     adminPrincipalArns: config.clusterAdminPrincipalArns,
     logRetentionDays: config.logRetentionDays,
+    tags,
+  });
+
+  new NodeAutoscaler(prefix, {
+    clusterName: prefix,
+    region: config.region,
+    provider: cluster.provider,
+    clusterReady: cluster.ready,
     tags,
   });
 
@@ -80,6 +89,19 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     settings: config.database,
     deletionProtection: config.deletionProtection,
     logRetentionDays: config.logRetentionDays,
+    tags,
+  });
+
+  const appUser = new DatabaseAppUser(prefix, {
+    region: config.region,
+    databaseAddress: database.address,
+    databasePort: database.port,
+    databaseName: database.databaseName,
+    databaseSecurityGroupId: database.securityGroupId,
+    masterUserSecretArn: database.masterUserSecretArn,
+    kmsKeyArn: database.kmsKeyArn,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
     tags,
   });
 
@@ -131,30 +153,31 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     databaseAddress: database.address,
     databasePort: database.port,
     masterUserSecretArn: database.masterUserSecretArn,
+    appUserSecretArn: appUser.secretArn,
     secretKmsKeyArn: database.kmsKeyArn,
+    image: { repository: image.imageRepository, digest: image.digest },
     caBundlePem: pulumi.output(deps.fetchRdsCaBundle(config.region)),
     tags,
   });
 
-  new App(APP_NAMESPACE, {
+  const app = new App(APP_NAMESPACE, {
     chartDir: join(deps.repoRoot, 'packages/chart'),
     valuesFile: 'values-eks.yaml',
     namespace: namespace.name,
     provider: cluster.provider,
     image: { repository: image.imageRepository, digest: image.digest },
     replicas: config.replicas,
-    database: {
-      secretName: databaseAccess.secretName,
-      secretKey: DATABASE_SECRET_KEY,
-      // The key DatabaseAccess writes the CA under, so the chart mounts that very file.
-      caBundle: { configMapName: databaseAccess.caBundleConfigMapName, key: CA_BUNDLE_KEY },
-    },
-    shutdown,
+    // DATABASE_URL without credentials, the app/owner credential Secrets, the CA the URL names.
+    database: databaseAccess.forChart,
     targetGroupArn: loadBalancer.targetGroupArn,
     // The controller release waits for its webhook, so the TargetGroupBinding is admitted; on
     // destroy the same edge removes the binding before the controller.
-    dependsOn: [loadBalancer.controller, ...databaseAccess.ready],
+    // The readiness gates pass only once the ALB health-checks the group the binding fills.
+    dependsOn: [loadBalancer.controller, loadBalancer.targetGroupAttached, ...databaseAccess.ready],
   });
+  loadBalancer.forwardOriginTrafficAfter([app.release]);
+  // The rotation function refuses to rotate a login that does not work yet.
+  appUser.rotateAfter([databaseAccess.appLogin]);
 
   return {
     publicUrl: edge.publicUrl,
@@ -171,8 +194,6 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
 function minikubeStack(config: MinikubeStackConfig, deps: ProgramDeps) {
   const cluster = new MinikubeCluster('minikube', { context: config.kubeContext });
   const provider = cluster.provider;
-  const shutdown = shutdownTimings();
-
   const namespace = new AppNamespace(APP_NAMESPACE, { name: APP_NAMESPACE, provider, readinessGates: false });
 
   const image = config.image
@@ -188,8 +209,6 @@ function minikubeStack(config: MinikubeStackConfig, deps: ProgramDeps) {
     provider,
     image: config.postgresImage,
     storageGb: config.postgresStorageGb,
-    secretName: DATABASE_SECRET_NAME,
-    secretKey: DATABASE_SECRET_KEY,
   });
 
   new App(APP_NAMESPACE, {
@@ -203,15 +222,16 @@ function minikubeStack(config: MinikubeStackConfig, deps: ProgramDeps) {
         ? { ...image, pullPolicy: 'IfNotPresent' }
         : { repository: image.repository, tag: image.tag },
     replicas: config.replicas,
-    database: { secretName: database.secretName, secretKey: DATABASE_SECRET_KEY },
-    shutdown,
+    database: database.forChart,
     dependsOn: database.ready,
   });
 
   return {
     clusterName: cluster.clusterName,
     namespace: APP_NAMESPACE,
-    localUrl: `kubectl -n ${APP_NAMESPACE} port-forward svc/${RELEASE_NAME}-high-available-server 8080:80  # then http://127.0.0.1:8080`,
+    // A shell command, not a URL: the Service is ClusterIP, reachable once forwarded.
+    portForwardCommand: `kubectl -n ${APP_NAMESPACE} port-forward svc/${RELEASE_NAME}-high-available-server ${FORWARDED_PORT}:80`,
+    forwardedUrl: `http://127.0.0.1:${FORWARDED_PORT}`,
   };
 }
 

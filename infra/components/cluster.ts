@@ -2,6 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as eks from '@pulumi/eks';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { nodeCountsPerZone } from '../node-zones.js';
 
 const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];
 
@@ -9,7 +10,9 @@ export interface ClusterArgs {
   clusterName: string;
   kubernetesVersion: string;
   vpcId: pulumi.Input<string>;
+  /** One per AZ, in AZ order: each gets its own node group. */
   privateSubnetIds: pulumi.Input<string[]>;
+  zoneCount: number;
   instanceType: string;
   minSize: number;
   desiredSize: number;
@@ -22,8 +25,15 @@ export interface ClusterArgs {
   tags: Record<string, string>;
 }
 
+function zoneSubnet(ids: string[], zone: number): string {
+  const id = ids[zone];
+  if (!id) throw new Error(`no private subnet for AZ ${zone + 1} (got ${ids.length} subnets)`);
+  return id;
+}
+
 /**
- * EKS with private nodes: a managed node group over the three private subnets, IMDSv2 only,
+ * EKS with private nodes: one managed node group per AZ (so the Cluster Autoscaler can grow the
+ * zone a pending pod needs; it owns their desired sizes), IMDSv2 only,
  * encrypted root volumes, secrets envelope-encrypted with a rotating KMS key, every control-plane
  * log type, access entries instead of aws-auth, and the Pod Identity agent for workload IAM.
  */
@@ -34,6 +44,8 @@ export class Cluster extends pulumi.ComponentResource {
   /** Security group of the control plane's ENIs (the private endpoint). */
   readonly clusterSecurityGroupId: pulumi.Output<string>;
   readonly provider: k8s.Provider;
+  /** The per-AZ node groups, in AZ order. */
+  readonly nodeGroups: eks.ManagedNodeGroup[];
   /** Control plane, nodes and Pod Identity agent: what any workload must wait for. */
   readonly ready: pulumi.Resource[];
 
@@ -176,33 +188,42 @@ export class Cluster extends pulumi.ComponentResource {
       { parent: this, dependsOn: [cluster] },
     );
 
-    const nodeGroup = new eks.ManagedNodeGroup(
-      `${name}-nodes`,
-      {
-        cluster,
-        nodeRole,
-        operatingSystem: eks.OperatingSystem.AL2023,
-        instanceTypes: [args.instanceType],
-        subnetIds: args.privateSubnetIds,
-        scalingConfig: { minSize: args.minSize, desiredSize: args.desiredSize, maxSize: args.maxSize },
-        launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
-        tags: args.tags,
-      },
-      { parent: this, dependsOn: [...nodePolicyAttachments, vpcCni] },
+    const perZone = nodeCountsPerZone(
+      { min: args.minSize, desired: args.desiredSize, max: args.maxSize },
+      args.zoneCount,
+    );
+    this.nodeGroups = perZone.map(
+      (counts, zone) =>
+        new eks.ManagedNodeGroup(
+          `${name}-nodes-${zone + 1}`,
+          {
+            cluster,
+            nodeRole,
+            operatingSystem: eks.OperatingSystem.AL2023,
+            instanceTypes: [args.instanceType],
+            subnetIds: [pulumi.output(args.privateSubnetIds).apply((ids) => zoneSubnet(ids, zone))],
+            scalingConfig: { minSize: counts.min, desiredSize: counts.desired, maxSize: counts.max },
+            // The Cluster Autoscaler sets the desired size; `pulumi up` must not reset it.
+            ignoreScalingChanges: true,
+            launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+            tags: args.tags,
+          },
+          { parent: this, dependsOn: [...nodePolicyAttachments, vpcCni] },
+        ),
     );
 
     const podIdentityAgent = new aws.eks.Addon(
       `${name}-pod-identity-agent`,
       { clusterName: args.clusterName, addonName: 'eks-pod-identity-agent', tags: args.tags },
       // A DaemonSet: it only turns ACTIVE once there are nodes to run on.
-      { parent: this, dependsOn: [nodeGroup] },
+      { parent: this, dependsOn: this.nodeGroups },
     );
 
     this.clusterName = pulumi.output(args.clusterName);
     this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
     this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;
     this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
-    this.ready = [cluster, nodeGroup, podIdentityAgent];
+    this.ready = [cluster, ...this.nodeGroups, podIdentityAgent];
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, parent);
     this.registerOutputs({ clusterName: this.clusterName, nodeSecurityGroupId: this.nodeSecurityGroupId });
   }

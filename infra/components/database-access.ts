@@ -1,6 +1,17 @@
+import { readFileSync } from 'node:fs';
 import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import {
+  APP_ROLE,
+  APP_SECRET_NAME,
+  CA_BUNDLE_KEY,
+  CA_BUNDLE_MOUNT,
+  type DatabaseForChart,
+  OWNER_SECRET_NAME,
+  PASSWORD_KEY,
+  USERNAME_KEY,
+} from '../database-names.js';
 import { DATABASE_NAME } from './database.js';
 import { podIdentityRole } from './pod-identity.js';
 
@@ -11,11 +22,21 @@ const EXTERNAL_SECRETS_CHART = {
 };
 const ESO_NAMESPACE = 'external-secrets';
 const ESO_SERVICE_ACCOUNT = 'external-secrets';
-export const DATABASE_SECRET_NAME = 'hello-database';
-export const DATABASE_SECRET_KEY = 'DATABASE_URL';
 const CA_BUNDLE_CONFIG_MAP = 'rds-ca-bundle';
-export const CA_BUNDLE_KEY = 'ca.pem';
-const CA_BUNDLE_MOUNT = '/etc/ssl/db';
+/** ESO re-reads the app's credential this often; rotation keeps the previous one valid 30 days. */
+const APP_REFRESH = '15m';
+/**
+ * The master (owner) secret rotates in place (RDS single-user rotation, every 7 days by default):
+ * the old password stops working at once, so the migration Job's copy is refreshed every minute
+ * and the Jobs that use it retry for longer than that (see OWNER_RETRIES).
+ */
+const OWNER_REFRESH = '1m';
+/** Pod retries of a Job using the owner credential: 10+20+40+80 s of back-off outlast OWNER_REFRESH. */
+export const OWNER_RETRIES = 4;
+const APP_LOGIN_SCRIPT = new URL('../database-app-login.mts', import.meta.url);
+const SCRIPT_DIR = '/opt/app-login';
+/** The service image's user (Pod Security `restricted` wants a numeric non-root one). */
+const IMAGE_USER = 1000;
 
 export interface DatabaseAccessArgs {
   region: string;
@@ -26,34 +47,67 @@ export interface DatabaseAccessArgs {
   databaseAddress: pulumi.Input<string>;
   databasePort: pulumi.Input<number>;
   masterUserSecretArn: pulumi.Input<string>;
-  /** Key that encrypts the RDS-managed secret. */
+  /** The app's own credential (DatabaseAppUser), rotated by alternating users. */
+  appUserSecretArn: pulumi.Input<string>;
+  /** Key that encrypts the RDS-managed secret (and the app's). */
   secretKmsKeyArn: pulumi.Input<string>;
+  /** The service image: the Job that makes the app's first login exist runs its Node and pg. */
+  image: { repository: pulumi.Input<string>; digest: pulumi.Input<string> };
   /** The RDS CA bundle (PEM) for `sslmode=verify-full`. */
   caBundlePem: pulumi.Input<string>;
   tags: Record<string, string>;
 }
 
-/** `postgres://` URL template for ESO (Go templates): the password is URL-escaped. */
-function databaseUrlTemplate(host: string, port: number): string {
-  return (
-    `postgres://{{ .username | urlquery }}:{{ .password | urlquery }}@${host}:${port}/${DATABASE_NAME}` +
-    `?sslmode=verify-full&sslrootcert=${CA_BUNDLE_MOUNT}/${CA_BUNDLE_KEY}`
-  );
+/** An ExternalSecret writing `username` and `password` of one Secrets Manager secret into a Secret. */
+function credentialsSecret(
+  name: string,
+  namespace: pulumi.Input<string>,
+  source: { secretArn: pulumi.Input<string>; refreshInterval: string; storeName: string },
+) {
+  return {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: {
+      name,
+      namespace,
+      // Pulumi waits until ESO has written the Secret.
+      annotations: { 'pulumi.com/waitFor': 'condition=Ready' },
+    },
+    spec: {
+      refreshInterval: source.refreshInterval,
+      secretStoreRef: { name: source.storeName, kind: 'SecretStore' },
+      target: {
+        name,
+        creationPolicy: 'Owner',
+        template: {
+          engineVersion: 'v2',
+          type: 'Opaque',
+          data: { [USERNAME_KEY]: '{{ .username }}', [PASSWORD_KEY]: '{{ .password }}' },
+        },
+      },
+      dataFrom: [{ extract: { key: source.secretArn } }],
+    },
+  };
 }
 
 /**
  * How the pods get database credentials without them passing through Pulumi: External Secrets
- * Operator, allowed (Pod Identity) to read exactly the one RDS-managed secret, renders
- * DATABASE_URL into a Kubernetes Secret and re-reads it after rotation. The RDS CA bundle goes
- * into a ConfigMap the chart mounts, so TLS to RDS is verified.
+ * Operator, allowed (Pod Identity) to read exactly the RDS-managed master secret and the app's
+ * secret, writes them into the `hello-database-app` and `hello-database-owner` Secrets (as
+ * files where the chart mounts them) and re-reads them after rotation; a Job makes the app's
+ * first login exist. The RDS CA bundle goes into a ConfigMap the chart mounts, so TLS to RDS is
+ * verified, and the chart gets a DATABASE_URL with no credentials in it.
  */
 export class DatabaseAccess extends pulumi.ComponentResource {
-  readonly secretName: pulumi.Output<string>;
   readonly caBundleConfigMapName: pulumi.Output<string>;
-  /** The role the app namespace's SecretStore assumes: the only principal that reads the secret. */
+  /** The role the app namespace's SecretStore assumes: the only principal that reads the secrets. */
   readonly secretReaderRoleArn: pulumi.Output<string>;
-  /** Resources the app must wait for (the Secret exists and the CA is in place). */
+  /** Resources the app must wait for (the Secrets exist, the app login works, the CA is in place). */
   readonly ready: pulumi.Resource[];
+  /** The Job that makes the app's first login exist: rotation must not start before it is done. */
+  readonly appLogin: k8s.batch.v1.Job;
+  /** What the chart needs about the database (CONTRACTS.md). */
+  readonly forChart: DatabaseForChart;
 
   constructor(name: string, args: DatabaseAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super('high-available-server:aws:DatabaseAccess', name, {}, opts);
@@ -75,28 +129,30 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       `${name}-eso-read-db-secret`,
       {
         role: reader.name,
-        policy: pulumi.all([args.masterUserSecretArn, args.secretKmsKeyArn]).apply(([secretArn, keyArn]) =>
-          JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'ReadTheDatabaseSecret',
-                Effect: 'Allow',
-                Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-                Resource: secretArn,
-              },
-              {
-                Sid: 'DecryptItViaSecretsManager',
-                Effect: 'Allow',
-                Action: 'kms:Decrypt',
-                Resource: keyArn,
-                Condition: {
-                  StringEquals: { 'kms:ViaService': `secretsmanager.${args.region}.amazonaws.com` },
+        policy: pulumi
+          .all([args.masterUserSecretArn, args.appUserSecretArn, args.secretKmsKeyArn])
+          .apply(([secretArn, appSecretArn, keyArn]) =>
+            JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Sid: 'ReadTheDatabaseSecrets',
+                  Effect: 'Allow',
+                  Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+                  Resource: [secretArn, appSecretArn],
                 },
-              },
-            ],
-          }),
-        ),
+                {
+                  Sid: 'DecryptItViaSecretsManager',
+                  Effect: 'Allow',
+                  Action: 'kms:Decrypt',
+                  Resource: keyArn,
+                  Condition: {
+                    StringEquals: { 'kms:ViaService': `secretsmanager.${args.region}.amazonaws.com` },
+                  },
+                },
+              ],
+            }),
+          ),
       },
       { parent: this },
     );
@@ -127,8 +183,8 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       { ...k8sOpts, dependsOn: [association] },
     );
 
-    // The store assumes its own role, the only one that can read the secret; the controller's
-    // own (Pod Identity) role can do nothing but assume it.
+    // The store assumes its own role, the only one that can read the master and the app secret;
+    // the controller's own (Pod Identity) role can do nothing but assume it.
     const storeName = 'rds-master-user';
     const store = new k8s.apiextensions.CustomResource(
       `${name}-store`,
@@ -141,41 +197,6 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       { ...k8sOpts, dependsOn: [operator] },
     );
 
-    const externalSecret = new k8s.apiextensions.CustomResource(
-      `${name}-database-url`,
-      {
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'ExternalSecret',
-        metadata: {
-          name: DATABASE_SECRET_NAME,
-          namespace: args.namespace,
-          // Pulumi waits until ESO has written the Secret, so the chart never starts without it.
-          annotations: { 'pulumi.com/waitFor': 'condition=Ready' },
-        },
-        spec: {
-          // RDS rotates the master password (every 7 days by default); ESO picks the new one up
-          // within this interval.
-          refreshInterval: '15m',
-          secretStoreRef: { name: storeName, kind: 'SecretStore' },
-          target: {
-            name: DATABASE_SECRET_NAME,
-            creationPolicy: 'Owner',
-            template: {
-              engineVersion: 'v2',
-              type: 'Opaque',
-              data: {
-                [DATABASE_SECRET_KEY]: pulumi
-                  .all([args.databaseAddress, args.databasePort])
-                  .apply(([host, port]) => databaseUrlTemplate(host, port)),
-              },
-            },
-          },
-          dataFrom: [{ extract: { key: args.masterUserSecretArn } }],
-        },
-      },
-      { ...k8sOpts, dependsOn: [store] },
-    );
-
     const caBundle = new k8s.core.v1.ConfigMap(
       `${name}-rds-ca`,
       {
@@ -185,11 +206,136 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       k8sOpts,
     );
 
+    const appCredentials = new k8s.apiextensions.CustomResource(
+      `${name}-app-credentials`,
+      credentialsSecret(APP_SECRET_NAME, args.namespace, {
+        secretArn: args.appUserSecretArn,
+        refreshInterval: APP_REFRESH,
+        storeName,
+      }),
+      { ...k8sOpts, dependsOn: [store] },
+    );
+    const ownerCredentials = new k8s.apiextensions.CustomResource(
+      `${name}-owner-credentials`,
+      credentialsSecret(OWNER_SECRET_NAME, args.namespace, {
+        secretArn: args.masterUserSecretArn,
+        refreshInterval: OWNER_REFRESH,
+        storeName,
+      }),
+      { ...k8sOpts, dependsOn: [store] },
+    );
+
+    const url = pulumi.interpolate`postgres://${args.databaseAddress}:${args.databasePort}/${DATABASE_NAME}?sslmode=verify-full&sslrootcert=${CA_BUNDLE_MOUNT}/${CA_BUNDLE_KEY}`;
+    this.appLogin = this.appLoginJob(name, args, url, [appCredentials, ownerCredentials, caBundle]);
+
     this.secretReaderRoleArn = reader.arn;
-    this.secretName = pulumi.output(DATABASE_SECRET_NAME);
     this.caBundleConfigMapName = caBundle.metadata.name;
-    this.ready = [externalSecret, caBundle];
-    this.registerOutputs({ secretName: this.secretName, caBundleConfigMapName: this.caBundleConfigMapName });
+    this.forChart = {
+      url,
+      appSecretName: APP_SECRET_NAME,
+      ownerSecretName: OWNER_SECRET_NAME,
+      caBundle: { configMapName: caBundle.metadata.name, key: CA_BUNDLE_KEY },
+    };
+    this.ready = [caBundle, appCredentials, ownerCredentials, this.appLogin];
+    this.registerOutputs({ url, caBundleConfigMapName: this.caBundleConfigMapName });
+  }
+
+  /**
+   * Runs `database-app-login.mts` in the service image with the owner's and the app's credential
+   * files: before every app release (it changes nothing once the login works), and before the
+   * first rotation. Its pods carry no service account token and pass Pod Security `restricted`.
+   */
+  private appLoginJob(
+    name: string,
+    args: DatabaseAccessArgs,
+    url: pulumi.Output<string>,
+    needs: pulumi.Resource[],
+  ): k8s.batch.v1.Job {
+    const k8sOpts = { parent: this, provider: args.provider };
+    const labels = {
+      'app.kubernetes.io/name': 'database-app-login',
+      'app.kubernetes.io/part-of': 'high-available-server',
+    };
+    const scriptName = 'database-app-login.mts';
+    const script = new k8s.core.v1.ConfigMap(
+      `${name}-app-login-script`,
+      {
+        metadata: { namespace: args.namespace, labels },
+        data: { [scriptName]: readFileSync(APP_LOGIN_SCRIPT, 'utf8') },
+      },
+      k8sOpts,
+    );
+    const secretFiles = (volume: string, secret: string, dir: string) => ({
+      volume: { name: volume, secret: { secretName: secret } },
+      mount: { name: volume, mountPath: dir, readOnly: true },
+      files: { user: `${dir}/${USERNAME_KEY}`, password: `${dir}/${PASSWORD_KEY}` },
+    });
+    const owner = secretFiles('owner', OWNER_SECRET_NAME, '/var/run/secrets/database-owner');
+    const app = secretFiles('app', APP_SECRET_NAME, '/var/run/secrets/database-app');
+    return new k8s.batch.v1.Job(
+      `${name}-app-login`,
+      {
+        metadata: {
+          namespace: args.namespace,
+          labels,
+          // A Job that failed (database unreachable, say) is replaced on the next update, not awaited again.
+          annotations: { 'pulumi.com/replaceUnready': 'true' },
+        },
+        spec: {
+          backoffLimit: OWNER_RETRIES,
+          activeDeadlineSeconds: 600,
+          template: {
+            metadata: { labels },
+            spec: {
+              restartPolicy: 'Never',
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: IMAGE_USER,
+                runAsGroup: IMAGE_USER,
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              containers: [
+                {
+                  name: 'ensure-app-login',
+                  image: pulumi.interpolate`${args.image.repository}@${args.image.digest}`,
+                  command: ['node', `${SCRIPT_DIR}/${scriptName}`],
+                  env: [
+                    { name: 'DATABASE_URL', value: url },
+                    { name: 'OWNER_USER_FILE', value: owner.files.user },
+                    { name: 'OWNER_PASSWORD_FILE', value: owner.files.password },
+                    { name: 'APP_USER_FILE', value: app.files.user },
+                    { name: 'APP_PASSWORD_FILE', value: app.files.password },
+                    { name: 'APP_ROLE', value: APP_ROLE },
+                    { name: 'PG_RESOLVE_FROM', value: '/app/package.json' },
+                  ],
+                  securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ['ALL'] },
+                  },
+                  resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+                  volumeMounts: [
+                    owner.mount,
+                    app.mount,
+                    { name: 'ca', mountPath: CA_BUNDLE_MOUNT, readOnly: true },
+                    { name: 'script', mountPath: SCRIPT_DIR, readOnly: true },
+                  ],
+                },
+              ],
+              volumes: [
+                owner.volume,
+                app.volume,
+                { name: 'ca', configMap: { name: CA_BUNDLE_CONFIG_MAP } },
+                { name: 'script', configMap: { name: script.metadata.name } },
+              ],
+            },
+          },
+        },
+      },
+      { ...k8sOpts, dependsOn: needs },
+    );
   }
 
   /**

@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
 import type { DatabaseConfig } from '../config.js';
 
 const DATABASE_PORT = 5432;
@@ -131,8 +132,7 @@ export class Database extends pulumi.ComponentResource {
         maintenanceWindow: 'sun:03:30-sun:04:30',
         copyTagsToSnapshot: true,
         deletionProtection: args.deletionProtection,
-        skipFinalSnapshot: !args.deletionProtection,
-        ...(args.deletionProtection ? { finalSnapshotIdentifier: `${args.identifier}-final` } : {}),
+        ...this.onDestroy(name, args),
         performanceInsightsEnabled: settings.performanceInsights,
         ...(settings.performanceInsights
           ? { performanceInsightsKmsKeyId: key.arn, performanceInsightsRetentionPeriod: 7 }
@@ -154,5 +154,26 @@ export class Database extends pulumi.ComponentResource {
       return arn;
     });
     this.registerOutputs({ address: this.address, masterUserSecretArn: this.masterUserSecretArn });
+  }
+
+  /**
+   * What destroying the instance leaves behind. With `finalSnapshot` (prod) it always takes a
+   * final snapshot and keeps the automated backups, whatever deletion protection says (turning
+   * protection off is the documented first step of a teardown, so it must not decide this). The
+   * snapshot name carries a suffix drawn once per database, so a stack torn down, recreated and
+   * torn down again does not fail on the first teardown's snapshot.
+   */
+  private onDestroy(name: string, args: DatabaseArgs) {
+    if (!args.settings.finalSnapshot) return { skipFinalSnapshot: true, deleteAutomatedBackups: true };
+    const suffix = new random.RandomId(
+      `${name}-final-snapshot`,
+      { byteLength: 4, keepers: { identifier: args.identifier } },
+      { parent: this },
+    );
+    return {
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: pulumi.interpolate`${args.identifier}-final-${suffix.hex}`,
+      deleteAutomatedBackups: false,
+    };
   }
 }

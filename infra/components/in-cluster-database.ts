@@ -1,6 +1,13 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import {
+  APP_SECRET_NAME,
+  type DatabaseForChart,
+  OWNER_SECRET_NAME,
+  PASSWORD_KEY,
+  USERNAME_KEY,
+} from '../database-names.js';
 
 const POSTGRES_SERVICE = 'postgres';
 const POSTGRES_UID = 70; // the postgres user of the official alpine image
@@ -11,19 +18,21 @@ export interface InClusterDatabaseArgs {
   provider: k8s.Provider;
   image: string;
   storageGb: number;
-  /** Secret the chart reads DATABASE_URL from (values-minikube.yaml names it). */
-  secretName: string;
-  secretKey: string;
 }
 
 /**
  * minikube's stand-in for RDS: one PostgreSQL pod (StatefulSet with a PVC) that passes the
- * namespace's "restricted" Pod Security level, a generated password, and the Secret holding
- * DATABASE_URL for the chart. Traffic stays inside the cluster, so no TLS here.
+ * namespace's "restricted" Pod Security level, a generated password, and the credential Secrets
+ * the chart mounts as files (DATABASE_URL itself carries none). Traffic stays inside the cluster,
+ * so no TLS here.
  */
 export class InClusterDatabase extends pulumi.ComponentResource {
-  readonly secretName: string;
   readonly ready: pulumi.Resource[];
+  /**
+   * What the chart needs about the database (CONTRACTS.md). One user here: the service migrates at
+   * start on minikube, so the app's credential is the owner's.
+   */
+  readonly forChart: DatabaseForChart;
 
   constructor(name: string, args: InClusterDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super('high-available-server:minikube:Database', name, {}, opts);
@@ -47,15 +56,16 @@ export class InClusterDatabase extends pulumi.ComponentResource {
       },
       k8sOpts,
     );
-    const databaseUrl = new k8s.core.v1.Secret(
-      `${name}-url`,
-      {
-        metadata: { name: args.secretName, namespace: args.namespace, labels },
-        stringData: {
-          [args.secretKey]: pulumi.interpolate`postgres://${DB.user}:${password.result}@${POSTGRES_SERVICE}:${DB.port}/${DB.name}?sslmode=disable`,
-        },
-      },
-      k8sOpts,
+    const credentialFiles = [APP_SECRET_NAME, OWNER_SECRET_NAME].map(
+      (secretName) =>
+        new k8s.core.v1.Secret(
+          `${name}-${secretName}`,
+          {
+            metadata: { name: secretName, namespace: args.namespace, labels },
+            stringData: { [USERNAME_KEY]: DB.user, [PASSWORD_KEY]: password.result },
+          },
+          k8sOpts,
+        ),
     );
 
     const service = new k8s.core.v1.Service(
@@ -133,8 +143,12 @@ export class InClusterDatabase extends pulumi.ComponentResource {
       { ...k8sOpts, dependsOn: [service] },
     );
 
-    this.secretName = args.secretName;
-    this.ready = [databaseUrl, statefulSet];
-    this.registerOutputs({ secretName: this.secretName });
+    this.forChart = {
+      url: `postgres://${POSTGRES_SERVICE}:${DB.port}/${DB.name}?sslmode=disable`,
+      appSecretName: APP_SECRET_NAME,
+      ownerSecretName: OWNER_SECRET_NAME,
+    };
+    this.ready = [...credentialFiles, statefulSet];
+    this.registerOutputs({ url: this.forChart.url });
   }
 }

@@ -2,12 +2,18 @@ import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import { ALB_HEALTH_CHECK } from '../load-balancer-health.js';
 import { LogBucket } from './log-bucket.js';
 import { podIdentityRole } from './pod-identity.js';
 
 const CONTAINER_PORT = 8080;
 export const LISTENER_PORT = 80;
 const ORIGIN_HEADER_NAME = 'X-Origin-Verify';
+const ORIGIN_RULE_PRIORITY = 10;
+/** Evaluated last (50000 is the highest priority number a rule can have). */
+const ATTACH_RULE_PRIORITY = 50_000;
+/** RFC 5737 documentation range: no connection to an internal ALB comes from there. */
+const NEVER_A_SOURCE = '192.0.2.0/32';
 const ACCESS_LOG_PREFIX = 'alb';
 const LB_CONTROLLER_CHART = {
   chart: 'aws-load-balancer-controller',
@@ -49,6 +55,11 @@ export class LoadBalancer extends pulumi.ComponentResource {
   readonly originHeader: { name: string; value: pulumi.Output<string> };
   /** Helm release of the controller; a TargetGroupBinding must depend on it (webhook ready). */
   readonly controller: k8s.helm.v3.Release;
+  /** The rule that makes the ALB health-check the target group: the app's rollout waits on it. */
+  readonly targetGroupAttached: aws.lb.ListenerRule;
+  private readonly name: string;
+  private readonly tags: Record<string, string>;
+  private readonly originSecret: pulumi.Output<string>;
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super('high-available-server:aws:LoadBalancer', name, {}, opts);
@@ -125,14 +136,14 @@ export class LoadBalancer extends pulumi.ComponentResource {
         deregistrationDelay: args.deregistrationDelaySeconds,
         healthCheck: {
           enabled: true,
-          path: '/readyz',
+          path: ALB_HEALTH_CHECK.path,
           port: 'traffic-port',
           protocol: 'HTTP',
-          matcher: '200',
-          interval: 10,
-          timeout: 5,
-          healthyThreshold: 2,
-          unhealthyThreshold: 2,
+          matcher: ALB_HEALTH_CHECK.matcher,
+          interval: ALB_HEALTH_CHECK.intervalSeconds,
+          timeout: ALB_HEALTH_CHECK.timeoutSeconds,
+          healthyThreshold: ALB_HEALTH_CHECK.healthyThreshold,
+          unhealthyThreshold: ALB_HEALTH_CHECK.unhealthyThreshold,
         },
         tags: args.tags,
       },
@@ -161,12 +172,16 @@ export class LoadBalancer extends pulumi.ComponentResource {
       },
       parent,
     );
-    new aws.lb.ListenerRule(
-      `${name}-from-cloudfront`,
+    // Attaches the target group to the ALB from the start without carrying a request (no TCP
+    // source is ever in TEST-NET-1): the ALB health-checks only targets of a group some listener
+    // rule uses; the others stay `unused`, and the pods' readiness gates (true only on `healthy`)
+    // would then hold the first rollout, which must finish before traffic is forwarded (below).
+    this.targetGroupAttached = new aws.lb.ListenerRule(
+      `${name}-attach-pods`,
       {
         listenerArn: listener.arn,
-        priority: 10,
-        conditions: [{ httpHeader: { httpHeaderName: ORIGIN_HEADER_NAME, values: [originSecret.result] } }],
+        priority: ATTACH_RULE_PRIORITY,
+        conditions: [{ sourceIp: { values: [NEVER_A_SOURCE] } }],
         actions: [{ type: 'forward', targetGroupArn: targetGroup.arn }],
         tags: args.tags,
       },
@@ -174,6 +189,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
     );
 
     this.controller = this.loadBalancerController(name, args, targetGroup.arn);
+    this.name = name;
+    this.tags = args.tags;
+    this.originSecret = originSecret.result;
 
     this.listenerArn = listener.arn;
     this.arn = alb.arn;
@@ -182,6 +200,28 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.dnsName = alb.dnsName;
     this.originHeader = { name: ORIGIN_HEADER_NAME, value: pulumi.secret(originSecret.result) };
     this.registerOutputs({ listenerArn: this.listenerArn, targetGroupArn: this.targetGroupArn });
+  }
+
+  /**
+   * The rule that forwards CloudFront's requests (those carrying the origin header) to the pods,
+   * created or moved to a new target group only after `after` (the app's Helm release) is done: on
+   * a target group replacement the listener stays on the old group until Helm has bound the new
+   * one and rolled out (Helm drops the old binding during that upgrade: docs/infra.md, "Switching
+   * target groups"); on the first install no request is forwarded before the pods are ready. On
+   * destroy it goes first, before the release.
+   */
+  forwardOriginTrafficAfter(after: pulumi.Resource[]): aws.lb.ListenerRule {
+    return new aws.lb.ListenerRule(
+      `${this.name}-from-cloudfront`,
+      {
+        listenerArn: this.listenerArn,
+        priority: ORIGIN_RULE_PRIORITY,
+        conditions: [{ httpHeader: { httpHeaderName: ORIGIN_HEADER_NAME, values: [this.originSecret] } }],
+        actions: [{ type: 'forward', targetGroupArn: this.targetGroupArn }],
+        tags: this.tags,
+      },
+      { parent: this, dependsOn: after },
+    );
   }
 
   /**

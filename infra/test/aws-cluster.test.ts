@@ -46,9 +46,10 @@ test('nodes are a managed node group with IMDSv2 required and encrypted root vol
   });
   t.like(template.blockDeviceMappings[0].ebs, { encrypted: 'true', volumeType: 'gp3' });
   t.deepEqual(template.vpcSecurityGroupIds, ['sg-nodes']);
-  const nodes = single(run, 'eks:index:ManagedNodeGroup').inputs;
-  t.deepEqual(nodes.launchTemplate, { id: 'hello-prod-nodes-id', version: '1' });
-  t.is(nodes.operatingSystem, 'AL2023');
+  for (const nodes of ofType(run, 'eks:index:ManagedNodeGroup').map((group) => group.inputs)) {
+    t.deepEqual(nodes.launchTemplate, { id: 'hello-prod-nodes-id', version: '1' });
+    t.is(nodes.operatingSystem, 'AL2023');
+  }
 });
 
 test('EBS encryption by default is on', (t) => {

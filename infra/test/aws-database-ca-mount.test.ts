@@ -1,23 +1,77 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { chartDir, loadHelm } from '@high-available-server/chart/helm';
 import test from 'ava';
-import { chartDir, loadHelm } from '../../packages/chart/test/helpers/helm.js';
-import { named, single } from './support/run-stack.js';
+import { named } from './support/run-stack.js';
 import { stackRun } from './support/stack-runs.js';
 
-// The two halves of TLS to RDS live in two places: infra writes `sslrootcert=<path>` into DATABASE_URL,
-// the chart mounts the CA ConfigMap at a path of its own. Each side's tests pin its half; this renders
-// the real chart with the values this stack gives its Helm release and checks that the halves meet.
+// Infra and the chart each pin their half of the database connection: infra writes
+// `sslrootcert=<path>` into DATABASE_URL and names the credential Secrets, the chart mounts the
+// CA ConfigMap and the Secrets at paths of its own. This renders the real chart with the values
+// this stack gives its Helm release and checks that the halves meet.
 const run = await stackRun('prod');
+const release = named(run, 'kubernetes:helm.sh/v3:Release', 'hello').inputs;
+const configMap = named(run, 'kubernetes:core/v1:ConfigMap', 'hello-prod-rds-ca').inputs;
 
 interface Volume {
   name: string;
   configMap?: { name: string; items?: { key: string; path: string }[] };
+  secret?: { secretName: string; items?: unknown[] };
+}
+interface Container {
+  name: string;
+  env?: { name: string; value?: string }[];
+  envFrom?: { configMapRef?: { name: string } }[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
 }
 interface PodSpec {
   volumes?: Volume[];
-  containers: { name: string; volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[] }[];
+  containers: Container[];
+}
+
+interface Rendered {
+  pods: { kind: string; spec: PodSpec }[];
+  configMaps: Map<string, Record<string, string>>;
+}
+
+async function render(): Promise<Rendered> {
+  const dir = await mkdtemp(join(tmpdir(), 'infra-chart-'));
+  try {
+    const valuesFile = join(dir, 'release-values.json');
+    await writeFile(valuesFile, JSON.stringify(release.values));
+    // The repository's chart, rendered by the chart package's own helper (its pinned helm binary).
+    const helm = await loadHelm();
+    const manifests = await helm.render({
+      externalValuesFiles: [
+        ...release.valueYamlFiles.map((asset: { path: string }) => asset.path),
+        valuesFile,
+      ],
+    });
+    return {
+      pods: manifests
+        .filter((m) => m.kind === 'Deployment' || m.kind === 'Job')
+        .map((m) => ({ kind: m.kind as string, spec: m.spec.template.spec as PodSpec })),
+      configMaps: new Map(
+        manifests.filter((m) => m.kind === 'ConfigMap').map((m) => [m.metadata.name, m.data ?? {}]),
+      ),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+const { pods, configMaps } = await render();
+
+/** The environment a container starts with: its ConfigMaps' data, then its own env. */
+function environment(container: Container): Record<string, string | undefined> {
+  const fromConfigMaps = (container.envFrom ?? []).map((source) =>
+    source.configMapRef ? (configMaps.get(source.configMapRef.name) ?? {}) : {},
+  );
+  return Object.assign(
+    {},
+    ...fromConfigMaps,
+    Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value])),
+  );
 }
 
 /** Every file each container sees from `configMapName`, as mountPath/itemPath. */
@@ -33,31 +87,41 @@ function mountedFiles(pod: PodSpec, configMapName: string): string[] {
   return files;
 }
 
-test('the CA file DATABASE_URL names is the file the chart mounts, in the server and migration pods', async (t) => {
-  const release = named(run, 'kubernetes:helm.sh/v3:Release', 'hello').inputs;
-  const externalSecret = single(run, 'kubernetes:external-secrets.io/v1:ExternalSecret').inputs;
-  const template: string = externalSecret.spec.target.template.data.DATABASE_URL;
-  const caFile = /[?&]sslrootcert=([^&]+)/.exec(template)?.[1];
-  t.truthy(caFile, `no sslrootcert in ${template}`);
-  const configMap = single(run, 'kubernetes:core/v1:ConfigMap').inputs;
+/** The Secret a container's file at `path` comes from, and whether the kubelet keeps it current. */
+function secretBehind(pod: PodSpec, container: Container, path: string) {
+  const mount = container.volumeMounts?.find((m) => path.startsWith(`${m.mountPath}/`));
+  const volume = pod.volumes?.find((v) => v.name === mount?.name);
+  // A subPath mount is a copy made at start; a volume mount (items or not) the kubelet keeps current.
+  return { secret: volume?.secret?.secretName, refreshed: mount !== undefined && !mount.subPath };
+}
 
-  const dir = await mkdtemp(join(tmpdir(), 'infra-chart-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const valuesFile = join(dir, 'release-values.json');
-  await writeFile(valuesFile, JSON.stringify(release.values));
-  // The repository's chart, rendered by the chart package's own helper (its pinned helm binary).
+test('the CA file DATABASE_URL names is the file the chart mounts, in the server and migration pods', (t) => {
+  const url: string = release.values.database.url;
+  const caFile = /[?&]sslrootcert=([^&]+)/.exec(url)?.[1];
+  t.truthy(caFile, `no sslrootcert in ${url}`);
   t.is(resolve(release.chart), chartDir);
-  const helm = await loadHelm();
-  const manifests = await helm.render({
-    externalValuesFiles: [...release.valueYamlFiles.map((asset: { path: string }) => asset.path), valuesFile],
-  });
-  const pods = manifests
-    .filter((m) => m.kind === 'Deployment' || m.kind === 'Job')
-    .map((m) => ({ kind: m.kind as string, spec: m.spec.template.spec as PodSpec }));
   t.deepEqual(pods.map((p) => p.kind).sort(), ['Deployment', 'Job']);
   for (const pod of pods) {
     t.deepEqual(mountedFiles(pod.spec, configMap.metadata.name), [caFile], `${pod.kind} mounts the CA there`);
   }
   // The key the chart reads is one the ConfigMap really holds.
   t.true(Object.keys(configMap.data).includes(release.values.database.caBundle.key));
+});
+
+test('the servers read the app credential and the migration Job the owner credential, as files the kubelet refreshes', (t) => {
+  const expected: Record<string, string> = { Deployment: 'hello-database-app', Job: 'hello-database-owner' };
+  for (const pod of pods) {
+    const container = pod.spec.containers[0];
+    if (!container) throw new Error(`${pod.kind} has no container`);
+    const env = environment(container);
+    t.is(env.DATABASE_URL, release.values.database.url, `${pod.kind}: DATABASE_URL as given, no credentials`);
+    for (const variable of ['DATABASE_USER_FILE', 'DATABASE_PASSWORD_FILE']) {
+      const path = env[variable];
+      t.truthy(path, `${pod.kind} sets ${variable}`);
+      t.deepEqual(secretBehind(pod.spec, container, path ?? ''), {
+        secret: expected[pod.kind],
+        refreshed: true,
+      });
+    }
+  }
 });

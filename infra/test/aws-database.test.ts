@@ -37,29 +37,32 @@ test('TLS is forced by the parameter group', (t) => {
   t.is(db.parameterGroupName, 'hello-prod-params');
 });
 
-test('the database security group admits 5432 only from the node security group', (t) => {
+test('the database security group admits 5432 only from the nodes and the credential rotation function', (t) => {
   t.deepEqual(db.vpcSecurityGroupIds, ['hello-prod-sg-id']);
   const rules = ofType(run, 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule').filter(
     (r) => r.inputs.securityGroupId === 'hello-prod-sg-id',
   );
-  t.is(rules.length, 1);
-  t.like(rules[0]?.inputs, {
-    ipProtocol: 'tcp',
-    fromPort: 5432,
-    toPort: 5432,
-    referencedSecurityGroupId: 'sg-nodes',
-  });
-  t.is(rules[0]?.inputs.cidrIpv4, undefined);
+  t.deepEqual(rules.map((r) => r.inputs.referencedSecurityGroupId).sort(), [
+    'hello-prod-rotation-id',
+    'sg-nodes',
+  ]);
+  for (const rule of rules) {
+    t.like(rule.inputs, { ipProtocol: 'tcp', fromPort: 5432, toPort: 5432 });
+    t.is(rule.inputs.cidrIpv4, undefined);
+  }
 });
 
-test('External Secrets may read exactly the RDS-managed secret', (t) => {
+test('External Secrets may read exactly the RDS-managed secret and the app credential', (t) => {
   const release = named(run, 'kubernetes:helm.sh/v3:Release', 'hello-prod-eso').inputs;
   t.like(release, { chart: 'external-secrets', namespace: 'external-secrets', atomic: true });
   t.regex(release.version, /^\d+\.\d+\.\d+$/);
   const policy = JSON.parse(
     named(run, 'aws:iam/rolePolicy:RolePolicy', 'hello-prod-eso-read-db-secret').inputs.policy,
   );
-  t.deepEqual(policy.Statement[0].Resource, MASTER_SECRET_ARN);
+  t.deepEqual(policy.Statement[0].Resource, [
+    MASTER_SECRET_ARN,
+    'arn:aws:secretsmanager:eu-west-1:123456789012:hello-prod-app-db',
+  ]);
   t.deepEqual(policy.Statement[0].Action, ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']);
   const association = named(
     run,
@@ -73,29 +76,29 @@ test('External Secrets may read exactly the RDS-managed secret', (t) => {
   });
 });
 
-test('an ExternalSecret renders DATABASE_URL with verify-full TLS against the mounted CA', (t) => {
-  const externalSecret = single(run, 'kubernetes:external-secrets.io/v1:ExternalSecret').inputs;
-  t.is(externalSecret.metadata.namespace, 'hello');
-  t.deepEqual(externalSecret.spec.dataFrom, [{ extract: { key: MASTER_SECRET_ARN } }]);
-  t.is(externalSecret.spec.target.name, 'hello-database');
-  // docs/infra.md: a rotated password reaches the Secret within 15 minutes.
-  t.is(externalSecret.spec.refreshInterval, '15m');
+test('the chart gets DATABASE_URL without credentials, and the credential Secrets to mount as files', (t) => {
+  const values = named(run, 'kubernetes:helm.sh/v3:Release', 'hello').inputs.values;
   t.is(
-    externalSecret.spec.target.template.data.DATABASE_URL,
-    `postgres://{{ .username | urlquery }}:{{ .password | urlquery }}@${DB_HOST}:5432/hello` +
-      '?sslmode=verify-full&sslrootcert=/etc/ssl/db/ca.pem',
+    values.database.url,
+    `postgres://${DB_HOST}:5432/hello?sslmode=verify-full&sslrootcert=/etc/ssl/db/ca.pem`,
+  );
+  t.deepEqual(values.database.credentials, {
+    appSecret: 'hello-database-app',
+    ownerSecret: 'hello-database-owner',
+  });
+  t.is(values.database.existingSecret, undefined);
+  // No Secret holding a whole URL (with a password in it) is written any more.
+  t.false(
+    ofType(run, 'kubernetes:external-secrets.io/v1:ExternalSecret').some(
+      (e) => 'DATABASE_URL' in (e.inputs.spec.target.template?.data ?? {}),
+    ),
   );
 });
 
 test('the RDS CA bundle fetched at deploy time reaches the chart through a ConfigMap', (t) => {
   t.deepEqual(run.caBundleRequests, ['eu-west-1']);
-  const configMap = single(run, 'kubernetes:core/v1:ConfigMap').inputs;
+  const configMap = named(run, 'kubernetes:core/v1:ConfigMap', 'hello-prod-rds-ca').inputs;
   t.deepEqual(configMap.data, { 'ca.pem': FAKE_CA_BUNDLE });
   const values = named(run, 'kubernetes:helm.sh/v3:Release', 'hello').inputs.values;
-  t.deepEqual(values.database, {
-    existingSecret: 'hello-database',
-    secretKey: 'DATABASE_URL',
-    caBundle: { configMapName: 'rds-ca-bundle', key: 'ca.pem' },
-  });
-  t.is(values.store, 'postgres');
+  t.deepEqual(values.database.caBundle, { configMapName: 'rds-ca-bundle', key: 'ca.pem' });
 });

@@ -103,7 +103,7 @@ test('CloudFront does not cache the API and does not forward Host', (t) => {
 });
 
 test('CloudFront adds the secret origin header the ALB listener rule checks too', (t) => {
-  const rule = single(run, 'aws:lb/listenerRule:ListenerRule').inputs;
+  const rule = named(run, 'aws:lb/listenerRule:ListenerRule', 'hello-prod-from-cloudfront').inputs;
   const [header] = distribution.origins[0].customHeaders;
   t.deepEqual(header, { name: 'X-Origin-Verify', value: rule.conditions[0].httpHeader.values[0] });
   t.true(header.value.length >= 32);

@@ -10,19 +10,17 @@ test('the app (and its TargetGroupBinding) waits for the Load Balancer Controlle
   t.true(dependsOn(run, RELEASE, 'hello').includes(`${RELEASE}::hello-prod-controller`));
 });
 
-test('the app waits for its database Secret and the CA bundle', (t) => {
-  t.true(
-    dependsOn(run, RELEASE, 'hello').includes(
-      'kubernetes:external-secrets.io/v1:ExternalSecret::hello-prod-database-url',
-    ),
-  );
+test('the app waits for its credential Secrets and the CA bundle', (t) => {
+  for (const secret of ['hello-prod-app-credentials', 'hello-prod-owner-credentials']) {
+    t.true(
+      dependsOn(run, RELEASE, 'hello').includes(
+        `kubernetes:external-secrets.io/v1:ExternalSecret::${secret}`,
+      ),
+    );
+    const externalSecret = named(run, 'kubernetes:external-secrets.io/v1:ExternalSecret', secret);
+    t.is(externalSecret.inputs.metadata.annotations['pulumi.com/waitFor'], 'condition=Ready');
+  }
   t.true(dependsOn(run, RELEASE, 'hello').includes('kubernetes:core/v1:ConfigMap::hello-prod-rds-ca'));
-  const externalSecret = named(
-    run,
-    'kubernetes:external-secrets.io/v1:ExternalSecret',
-    'hello-prod-database-url',
-  );
-  t.is(externalSecret.inputs.metadata.annotations['pulumi.com/waitFor'], 'condition=Ready');
 });
 
 test('controllers start only once their IAM is bound, on nodes that exist', (t) => {
@@ -37,7 +35,9 @@ test('controllers start only once their IAM is bound, on nodes that exist', (t) 
     );
     t.deepEqual(dependsOn(run, 'aws:eks/podIdentityAssociation:PodIdentityAssociation', association), [
       'eks:index:Cluster::hello-prod',
-      'eks:index:ManagedNodeGroup::hello-prod-nodes',
+      'eks:index:ManagedNodeGroup::hello-prod-nodes-1',
+      'eks:index:ManagedNodeGroup::hello-prod-nodes-2',
+      'eks:index:ManagedNodeGroup::hello-prod-nodes-3',
       'aws:eks/addon:Addon::hello-prod-pod-identity-agent',
     ]);
   }
@@ -47,11 +47,13 @@ test('controllers start only once their IAM is bound, on nodes that exist', (t) 
 });
 
 test('nodes start with the network-policy-enabled VPC CNI', (t) => {
-  t.true(
-    dependsOn(run, 'eks:index:ManagedNodeGroup', 'hello-prod-nodes').includes(
-      'aws:eks/addon:Addon::hello-prod-vpc-cni',
-    ),
-  );
+  for (const zone of [1, 2, 3]) {
+    t.true(
+      dependsOn(run, 'eks:index:ManagedNodeGroup', `hello-prod-nodes-${zone}`).includes(
+        'aws:eks/addon:Addon::hello-prod-vpc-cni',
+      ),
+    );
+  }
 });
 
 test('index.ts only wires components: every resource belongs to one of the diagram boxes', (t) => {
@@ -67,9 +69,11 @@ test('index.ts only wires components: every resource belongs to one of the diagr
     'Cluster',
     'Database',
     'DatabaseAccess',
+    'DatabaseAppUser',
     'Edge',
     'LoadBalancer',
     'Network',
+    'NodeAutoscaler',
     'ServiceImage',
   ]);
 });

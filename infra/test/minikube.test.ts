@@ -49,12 +49,15 @@ test('PostgreSQL runs in the cluster as a restricted-compatible StatefulSet with
   t.is(single(run, 'kubernetes:core/v1:Service').inputs.metadata.name, 'postgres');
 });
 
-test('a generated password reaches the chart as DATABASE_URL in the hello-database Secret', (t) => {
+test('a generated password reaches PostgreSQL and the credential Secrets; DATABASE_URL carries none', (t) => {
   t.is(single(run, 'random:index/randomPassword:RandomPassword').inputs.length, 32);
   const secrets = ofType(run, 'kubernetes:core/v1:Secret').map((s) => s.inputs);
-  const url = secrets.find((s) => s.metadata.name === 'hello-database');
-  t.deepEqual(url?.stringData, {
-    DATABASE_URL: `postgres://hello:${PASSWORD}@postgres:5432/hello?sslmode=disable`,
+  t.false(secrets.some((s) => s.metadata.name === 'hello-database'));
+  const values = named(run, 'kubernetes:helm.sh/v3:Release', 'hello').inputs.values;
+  t.is(values.database.url, 'postgres://postgres:5432/hello?sslmode=disable');
+  t.deepEqual(values.database.credentials, {
+    appSecret: 'hello-database-app',
+    ownerSecret: 'hello-database-owner',
   });
   const credentials = secrets.find((s) => s.metadata.name === 'postgres-credentials');
   t.like(credentials?.stringData, {
@@ -67,8 +70,8 @@ test('a generated password reaches the chart as DATABASE_URL in the hello-databa
 test('the same chart deploys with values-minikube.yaml and no target group binding', (t) => {
   const release = named(run, 'kubernetes:helm.sh/v3:Release', 'hello').inputs;
   t.regex(release.valueYamlFiles[0].path, /packages\/chart\/values-minikube\.yaml$/);
-  t.deepEqual(release.values.targetGroupBinding, { enabled: false });
-  t.like(release.values.database, { existingSecret: 'hello-database', secretKey: 'DATABASE_URL' });
+  t.is(release.values.targetGroupBinding, undefined);
+  t.is(release.values.database.existingSecret, undefined);
   t.is(release.values.database.caBundle, undefined);
   const namespace = single(run, 'kubernetes:core/v1:Namespace').inputs.metadata.labels;
   t.is(namespace['pod-security.kubernetes.io/enforce'], 'restricted');
@@ -91,11 +94,24 @@ test('index.ts only wires components on minikube too', (t) => {
   );
 });
 
-test('the stack outputs say how to reach the service (the chart names its Service <release>-high-available-server)', (t) => {
+test('the stack outputs are a port-forward command (named as one) and the URL it serves (the chart names its Service <release>-high-available-server)', (t) => {
   t.deepEqual(run.outputs, {
     clusterName: 'minikube',
     namespace: 'hello',
-    localUrl:
-      'kubectl -n hello port-forward svc/hello-high-available-server 8080:80  # then http://127.0.0.1:8080',
+    portForwardCommand: 'kubectl -n hello port-forward svc/hello-high-available-server 8080:80',
+    forwardedUrl: 'http://127.0.0.1:8080',
   });
+});
+
+test('the credential Secrets of CONTRACTS.md exist on minikube too (one user: the service migrates at start here)', (t) => {
+  const secrets = ofType(run, 'kubernetes:core/v1:Secret').map((s) => s.inputs);
+  for (const name of ['hello-database-app', 'hello-database-owner']) {
+    t.deepEqual(secrets.find((s) => s.metadata.name === name)?.stringData, {
+      username: 'hello',
+      password: PASSWORD,
+    });
+  }
+  const waitsFor = named(run, 'kubernetes:helm.sh/v3:Release', 'hello').dependsOn ?? [];
+  t.true(waitsFor.includes('kubernetes:core/v1:Secret::postgres-hello-database-app'));
+  t.true(waitsFor.includes('kubernetes:core/v1:Secret::postgres-hello-database-owner'));
 });

@@ -16,6 +16,8 @@ export interface Registration {
   parent?: string;
   /** `<type>::<name>` of each explicit dependsOn. */
   dependsOn?: string[];
+  /** Input paths the resource's options tell Pulumi to ignore on update. */
+  ignoreChanges?: string[];
 }
 
 const ACCOUNT = '123456789012';
@@ -88,6 +90,12 @@ function outputsFor(type: string, name: string, inputs: Record<string, unknown>)
       return {
         arn: `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/${name}/0123456789abcdef/fedcba9876543210`,
       };
+    case 'aws:serverlessrepository/cloudFormationStack:CloudFormationStack':
+      return {
+        outputs: { RotationLambdaARN: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${inputs.name}` },
+      };
+    case 'random:index/randomId:RandomId':
+      return { hex: 'a1b2c3d4'.slice(0, 2 * Number(inputs.byteLength ?? 4)) };
     case 'random:index/randomPassword:RandomPassword':
       return { result: 'p'.repeat(Number(inputs.length ?? 16)) };
     case 'command:local:Command':
@@ -96,6 +104,14 @@ function outputsFor(type: string, name: string, inputs: Record<string, unknown>)
       return {};
   }
 }
+
+/** The Kubernetes provider names an object without metadata.name after the resource, plus a suffix. */
+function kubernetesAutoName(type: string, name: string, inputs: Record<string, unknown>) {
+  const metadata = inputs.metadata as Record<string, unknown> | undefined;
+  if (!type.startsWith('kubernetes:') || !metadata || metadata.name !== undefined) return {};
+  return { metadata: { ...metadata, name: `${name}-${AUTO_NAME_SUFFIX}` } };
+}
+export const AUTO_NAME_SUFFIX = '0a1b2c3d';
 
 export function createMocks(registrations: Registration[]): pulumi.runtime.Mocks {
   return {
@@ -114,6 +130,7 @@ export function createMocks(registrations: Registration[]): pulumi.runtime.Mocks
         ...args.inputs,
         arn: `arn:aws:${service}:eu-west-1:${ACCOUNT}:${args.name}`,
         ...outputsFor(args.type, args.name, args.inputs),
+        ...kubernetesAutoName(args.type, args.name, args.inputs),
       };
       return { id: `${args.name}-id`, state };
     },

@@ -43,7 +43,7 @@ export async function runStack(stack: StackName, overrides: Record<string, strin
   const { default: program } = await import('../../index.js');
   // Run inside a root stack resource (as `pulumi up` does), so a stack transformation sees every
   // resource's options: parent and dependsOn are not part of what the mocks receive.
-  const options = new Map<string, { parent?: string; dependsOn: string[] }>();
+  const options = new Map<string, { parent?: string; dependsOn: string[]; ignoreChanges?: string[] }>();
   let exported: Awaited<ReturnType<typeof program>> | undefined;
   await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation(({ type, name, opts }) => {
@@ -51,7 +51,12 @@ export async function runStack(stack: StackName, overrides: Record<string, strin
       if (opts.urn) return undefined;
       const dependsOn = [opts.dependsOn ?? []].flat().map(resourceName);
       const parent = opts.parent ? resourceName(opts.parent) : undefined;
-      options.set(`${type}::${name}`, { ...(parent ? { parent } : {}), dependsOn });
+      const ignoreChanges = opts.ignoreChanges;
+      options.set(`${type}::${name}`, {
+        ...(parent ? { parent } : {}),
+        dependsOn,
+        ...(ignoreChanges ? { ignoreChanges } : {}),
+      });
       return undefined;
     });
     exported = await program(deps);

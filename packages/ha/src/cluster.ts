@@ -4,13 +4,16 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort as freeLoopbackPort } from '@high-available-server/testkit/free-port';
+import {
+  type PostgresServer,
+  startPostgres as startPostgresServer,
+} from '@high-available-server/testkit/postgres';
+import { exitOf } from '@high-available-server/testkit/process';
 import { chartSettings } from './chart-values.js';
-import { exitOf } from './child-process.js';
 import { locateHaproxy } from './debian-program.js';
-import { freeLoopbackPort } from './free-port.js';
 import { type Haproxy, startHaproxy } from './haproxy.js';
 import { limitReplicaMemory } from './memory-limit.js';
-import { type PostgresServer, startPostgresServer } from './postgres-server.js';
 import { type Replica, startReplica } from './replica.js';
 import { serviceBuildFile } from './service-build.js';
 

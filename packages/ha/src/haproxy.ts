@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { exitOf, stopProcess, waitUntil } from './child-process.js';
+import { exitOf, stopProcess, waitUntil } from '@high-available-server/testkit/process';
 import type { HaproxyBinary } from './debian-program.js';
 
 export interface Backend {

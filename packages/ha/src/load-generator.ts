@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import { sleep } from '@high-available-server/testkit/process';
 import { Agent, request } from 'undici';
 import type { AcknowledgedWrites } from './acknowledged-writes.js';
-import { sleep } from './child-process.js';
 import { acceptableGreetings, type TestUser, type UserFactory } from './users.js';
 
 /** ok: the expected answer. unavailable: 503 (an honest refusal; each scenario decides if it is allowed). */

@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { exitOf, stopProcess, waitUntil } from '@high-available-server/testkit/process';
 import { request } from 'undici';
 import { stringify } from 'yaml';
-import { exitOf, stopProcess, waitUntil } from './child-process.js';
 import type { DebianBinary } from './debian-program.js';
 
 export interface ScrapeTarget {

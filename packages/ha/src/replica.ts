@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { exitOf, type ProcessExit, stopProcess, waitUntil } from '@high-available-server/testkit/process';
 import { request } from 'undici';
-import { exitOf, type ProcessExit, stopProcess, waitUntil } from './child-process.js';
 
 export interface ReplicaOptions {
   readonly name: string;

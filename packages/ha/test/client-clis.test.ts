@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort as freeLoopbackPort } from '@high-available-server/testkit/free-port';
 import test from 'ava';
-import { freeLoopbackPort } from '../src/free-port.js';
 import { startReplica } from '../src/replica.js';
 import { serviceBuildFile } from '../src/service-build.js';
 

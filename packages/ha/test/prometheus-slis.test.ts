@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort as freeLoopbackPort } from '@high-available-server/testkit/free-port';
+import { sleep } from '@high-available-server/testkit/process';
 import test from 'ava';
-import { sleep } from '../src/child-process.js';
 import { locatePrometheus } from '../src/debian-program.js';
 import { drillRuleFiles } from '../src/drill-session.js';
-import { freeLoopbackPort } from '../src/free-port.js';
 import { prometheusConfig, startPrometheus } from '../src/prometheus.js';
 import { clientSlis, prometheusSlis } from '../src/prometheus-slis.js';
 

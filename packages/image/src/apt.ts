@@ -1,5 +1,5 @@
 import { access, constants } from 'node:fs/promises';
-import { hasCommand, mustRun, runCommand } from './proc.js';
+import { hasCommand, mustRun, runCommand } from '@high-available-server/testkit/process';
 
 export interface Requirement {
   /** A command that proves the package is there (on PATH, or an absolute path tested with -x). */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { chmod, cp, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { mustRun, runCommand } from '@high-available-server/testkit/process';
 import { ensureAptPackages, isRoot } from './apt.js';
 import type { Engine } from './engine.js';
-import { mustRun, runCommand } from './proc.js';
 
 /** Bump when the recipe below changes, so cached rootfs tarballs and images are rebuilt. */
 const RECIPE_VERSION = 4;

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
+import { runCommand, tail } from '@high-available-server/testkit/process';
 import type { Engine } from './engine.js';
-import { runCommand, tail } from './proc.js';
 
 const DEFAULT_NPM_REGISTRY = 'https://registry.npmjs.org/';
 

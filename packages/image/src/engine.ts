@@ -1,7 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import {
+  type CommandOptions,
+  type CommandResult,
+  hasCommand,
+  mustRun,
+  runCommand,
+} from '@high-available-server/testkit/process';
 import { ensureAptPackages } from './apt.js';
-import { type CommandOptions, type CommandResult, hasCommand, mustRun, runCommand } from './proc.js';
 
 export type EngineKind = 'docker' | 'podman';
 

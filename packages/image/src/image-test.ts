@@ -5,6 +5,8 @@
  */
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { freePort } from '@high-available-server/testkit/free-port';
+import { stopChildren } from '@high-available-server/testkit/process';
 import { ensureBaseImage } from './base-image.js';
 import { buildServiceImage } from './build.js';
 import { runContainerChecks } from './checks/container-run.js';
@@ -13,11 +15,9 @@ import { inspectContents, listImageFiles, megabytes } from './checks/image-conte
 import { NOT_HONOURED_BY_KUBE_PLAY, runPodChecks } from './checks/pod-run.js';
 import { Cleanup } from './cleanup.js';
 import { type Engine, type EngineKind, getEngine, removeLeftovers } from './engine.js';
-import { freePort } from './free-port.js';
 import { ensureHelm, type Rendered, renderChart, splitRendered } from './kube-play.js';
 import { projectPaths } from './paths.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './postgres.js';
-import { stopChildren } from './proc.js';
 import { Report } from './report.js';
 import { type Context, IMAGE_TAG, RELEASE, SECRET_NAME } from './run-context.js';
 

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mustRun } from '@high-available-server/testkit/process';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { Engine } from './engine.js';
-import { mustRun } from './proc.js';
 
 // Loose shapes of the rendered objects: only the fields this package reads or changes.
 export interface KubeObject {

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@high-available-server/testkit/free-port';
+import { mustRun, runCommand } from '@high-available-server/testkit/process';
 import { ensureAptPackages, isRoot } from './apt.js';
-import { freePort } from './free-port.js';
-import { mustRun, runCommand } from './proc.js';
 
 export interface ThrowawayPostgres {
   /** postgres://… on 127.0.0.1, database `hasrv`. */

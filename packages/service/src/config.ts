@@ -1,11 +1,15 @@
-import { cleanEnv, makeValidator, str, url } from 'envalid';
+import { bool, cleanEnv, makeValidator, str, url } from 'envalid';
 
 export interface Config {
   port: number;
   host: string;
-  store: 'memory' | 'pglite' | 'postgres';
+  store: 'memory' | 'postgres';
   databaseUrl: string | undefined;
-  pgliteDir: string;
+  /** Files holding the database user and password, read for every new connection (rotation-safe). */
+  databaseUserFile: string | undefined;
+  databasePasswordFile: string | undefined;
+  /** Migrate at start-up (default); false where a migration Job owns the schema. */
+  migrateOnStart: boolean;
   logLevel: string;
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
@@ -19,7 +23,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const STORES = ['memory', 'pglite', 'postgres'] as const;
+const STORES = ['memory', 'postgres'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function integerValidator(min: number, max: number) {
@@ -47,13 +51,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     {
       PORT: portNumber({ default: 8080 }),
       HOST: str({ default: '0.0.0.0' }),
-      STORE: str({ choices: STORES, default: undefined }),
+      STORE: str({ choices: STORES, default: 'postgres' }),
       DATABASE_URL: url({
         default: undefined,
-        desc: 'PostgreSQL connection URL, required when STORE=postgres',
+        desc: 'PostgreSQL connection URL, required when STORE=postgres (the default)',
         requiredWhen: (values) => values.STORE === 'postgres',
       }),
-      PGLITE_DIR: str({ default: '.data/pglite' }),
+      DATABASE_USER_FILE: str({ default: undefined }),
+      DATABASE_PASSWORD_FILE: str({ default: undefined }),
+      MIGRATE_ON_START: bool({ default: true }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: 'info' }),
       SHUTDOWN_DELAY_MS: milliseconds({ default: 0 }),
       SHUTDOWN_TIMEOUT_MS: milliseconds({ default: 10_000 }),
@@ -68,12 +74,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
   );
   const databaseUrl = cleaned.DATABASE_URL;
+  if (cleaned.DATABASE_PASSWORD_FILE !== undefined && databaseUrl && hasPassword(databaseUrl)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  DATABASE_URL: must carry no password when DATABASE_PASSWORD_FILE is set',
+    );
+  }
   return {
     port: cleaned.PORT,
     host: cleaned.HOST,
-    store: cleaned.STORE ?? (databaseUrl === undefined ? 'pglite' : 'postgres'),
+    store: cleaned.STORE,
     databaseUrl,
-    pgliteDir: cleaned.PGLITE_DIR,
+    databaseUserFile: cleaned.DATABASE_USER_FILE,
+    databasePasswordFile: cleaned.DATABASE_PASSWORD_FILE,
+    migrateOnStart: cleaned.MIGRATE_ON_START,
     logLevel: cleaned.LOG_LEVEL,
     shutdownDelayMs: cleaned.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: cleaned.SHUTDOWN_TIMEOUT_MS,
@@ -82,10 +95,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
+function hasPassword(databaseUrl: string): boolean {
+  try {
+    return new URL(databaseUrl).password !== '';
+  } catch {
+    return false;
+  }
+}
+
 function describe(name: string, error: Error | undefined): string {
   if (error === undefined) return 'invalid';
   if (error.name === 'EnvMissingError')
-    return name === 'DATABASE_URL' ? 'required when STORE=postgres' : 'required';
+    return name === 'DATABASE_URL'
+      ? 'required when STORE=postgres (the default); STORE=memory runs without a database, and `pnpm dev` starts a local PostgreSQL'
+      : 'required';
   // envalid's own messages never echo DATABASE_URL's value; keep secrets out of the message anyway.
   if (name === 'DATABASE_URL') return 'must be a URL such as postgres://user:password@host:5432/db';
   return error.message;

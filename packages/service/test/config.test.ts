@@ -2,13 +2,15 @@ import test from 'ava';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { startServiceProcess } from './helpers/service-process.js';
 
-test('defaults', (t) => {
-  t.deepEqual(loadConfig({}), {
+test('defaults (STORE=memory: without it, DATABASE_URL is required)', (t) => {
+  t.deepEqual(loadConfig({ STORE: 'memory' }), {
     port: 8080,
     host: '0.0.0.0',
-    store: 'pglite',
+    store: 'memory',
     databaseUrl: undefined,
-    pgliteDir: '.data/pglite',
+    databaseUserFile: undefined,
+    databasePasswordFile: undefined,
+    migrateOnStart: true,
     logLevel: 'info',
     shutdownDelayMs: 0,
     shutdownTimeoutMs: 10_000,
@@ -29,7 +31,9 @@ test('every variable is read', (t) => {
       PORT: '9000',
       HOST: '127.0.0.1',
       STORE: 'memory',
-      PGLITE_DIR: '/tmp/x',
+      DATABASE_USER_FILE: '/var/run/secrets/database/username',
+      DATABASE_PASSWORD_FILE: '/var/run/secrets/database/password',
+      MIGRATE_ON_START: 'false',
       LOG_LEVEL: 'warn',
       SHUTDOWN_DELAY_MS: '5000',
       SHUTDOWN_TIMEOUT_MS: '20000',
@@ -41,7 +45,9 @@ test('every variable is read', (t) => {
       host: '127.0.0.1',
       store: 'memory',
       databaseUrl: undefined,
-      pgliteDir: '/tmp/x',
+      databaseUserFile: '/var/run/secrets/database/username',
+      databasePasswordFile: '/var/run/secrets/database/password',
+      migrateOnStart: false,
       logLevel: 'warn',
       shutdownDelayMs: 5000,
       shutdownTimeoutMs: 20_000,
@@ -60,11 +66,13 @@ for (const [name, value] of [
   ['PORT', '70000'],
   ['PORT', '-1'],
   ['STORE', 'redis'],
+  ['STORE', 'pglite'],
   ['DATABASE_URL', 'not a url'],
   ['LOG_LEVEL', 'loud'],
   ['SHUTDOWN_DELAY_MS', '1.5'],
   ['SHUTDOWN_TIMEOUT_MS', 'soon'],
   ['MAX_IN_FLIGHT', '0'],
+  ['MIGRATE_ON_START', 'sometimes'],
 ] as const) {
   test(`${name}=${value} is rejected with a message naming ${name}`, (t) => {
     const error = t.throws(() => loadConfig({ [name]: value }), { instanceOf: ConfigError });
@@ -79,9 +87,27 @@ test('several bad variables are all named in one error', (t) => {
   for (const name of ['PORT', 'LOG_LEVEL', 'MAX_IN_FLIGHT']) t.true(error?.message.includes(name), name);
 });
 
+test('with neither STORE nor DATABASE_URL, the error says what to set (never a silent in-memory store)', (t) => {
+  const error = t.throws(() => loadConfig({}), { instanceOf: ConfigError });
+  t.regex(error?.message ?? '', /DATABASE_URL: required when STORE=postgres \(the default\); STORE=memory/);
+});
+
 test('STORE=postgres without DATABASE_URL is a config error', (t) => {
   const error = t.throws(() => loadConfig({ STORE: 'postgres' }), { instanceOf: ConfigError });
   t.regex(error?.message ?? '', /DATABASE_URL/);
+});
+
+test('DATABASE_URL must carry no password when DATABASE_PASSWORD_FILE is set (one source of truth)', (t) => {
+  const error = t.throws(
+    () =>
+      loadConfig({ DATABASE_URL: 'postgres://app:hunter2@db/app', DATABASE_PASSWORD_FILE: '/run/password' }),
+    { instanceOf: ConfigError },
+  );
+  t.regex(error?.message ?? '', /DATABASE_URL: must carry no password when DATABASE_PASSWORD_FILE is set/);
+  t.false(error?.message.includes('hunter2'));
+  t.notThrows(() =>
+    loadConfig({ DATABASE_URL: 'postgres://app@db/app', DATABASE_PASSWORD_FILE: '/run/password' }),
+  );
 });
 
 test('a bad DATABASE_URL is reported without echoing its value', (t) => {

@@ -1,6 +1,11 @@
 import test from 'ava';
 import { StoreUnavailableError } from '../src/store/repository.js';
-import { isStoreUnavailable, rethrowClassified } from '../src/store/unavailable.js';
+import {
+  isAuthenticationFailure,
+  isConnectionLost,
+  isStoreUnavailable,
+  rethrowClassified,
+} from '../src/store/unavailable.js';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 
@@ -23,7 +28,6 @@ const unavailable: Array<[string, Error]> = [
   ['query timeout', new Error('Query read timeout')],
   ['connection lost', new Error('Connection terminated unexpectedly')],
   ['pool ended', new Error('Cannot use a pool after calling end on the pool')],
-  ['PGlite closed', new Error('PGlite is closed')],
   ['wrapped cause', new Error('outer', { cause: withCode('x', 'ETIMEDOUT') })],
 ];
 
@@ -52,3 +56,49 @@ for (const [name, error] of other) {
     t.is(thrown, error);
   });
 }
+
+/** The statement's connection died unanswered: one more try on a fresh connection. */
+const connectionLost: Array<[string, Error]> = [
+  ['connection lost (no SQLSTATE)', new Error('Connection terminated unexpectedly')],
+  [
+    'terminated by an administrator (57P01)',
+    withCode('terminating connection due to administrator command', '57P01'),
+  ],
+  [
+    'crash shutdown (57P02)',
+    withCode('terminating connection because of crash of another server process', '57P02'),
+  ],
+  ['cannot connect now (57P03)', withCode('the database system is shutting down', '57P03')],
+  ['class 08', withCode('connection failure', '08006')],
+  ['reset under a statement', withCode('read ECONNRESET', 'ECONNRESET')],
+];
+
+/** Everything else is answered as it is: no second try. */
+const notRetried: Array<[string, unknown]> = [
+  ['statement timeout (57014)', withCode('canceling statement due to statement timeout', '57014')],
+  ['client query timeout', new Error('Query read timeout')],
+  ['pool connect timeout', new Error('timeout exceeded when trying to connect')],
+  ['connection refused', withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
+  ['too many connections (53300)', withCode('sorry, too many clients already', '53300')],
+  ['unique violation', withCode('duplicate key value', '23505')],
+  ['syntax error', withCode('syntax error', '42601')],
+  ['not an Error', 'Connection terminated unexpectedly'],
+];
+
+for (const [name, error] of connectionLost) {
+  test(`retried once on a fresh connection: ${name}`, (t) => {
+    t.true(isConnectionLost(error));
+  });
+}
+
+for (const [name, error] of notRetried) {
+  test(`not retried: ${name}`, (t) => {
+    t.false(isConnectionLost(error));
+  });
+}
+
+test('only 28P01 is a refused credential (re-read the files and retry once)', (t) => {
+  t.true(isAuthenticationFailure(withCode('password authentication failed for user "app"', '28P01')));
+  t.false(isAuthenticationFailure(withCode('permission denied for table users', '42501')));
+  t.false(isAuthenticationFailure(new Error('password authentication failed')));
+});

@@ -1,9 +1,13 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import {
+  acquireTestPostgres,
+  createTestDatabase,
+  type TestPostgresServer,
+} from '@high-available-server/testkit/postgres';
 import test from 'ava';
 import pg from 'pg';
-import { acquireTestPostgres, createTestDatabase, type TestPostgresServer } from './helpers/postgres.js';
 
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL('..', import.meta.url));

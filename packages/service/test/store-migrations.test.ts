@@ -1,8 +1,12 @@
 import { readdir } from 'node:fs/promises';
+import {
+  acquireTestPostgres,
+  createTestDatabase,
+  type TestPostgresServer,
+} from '@high-available-server/testkit/postgres';
 import test from 'ava';
 import pg from 'pg';
 import { migrateStore, openStore } from '../src/store/open-store.js';
-import { acquireTestPostgres, createTestDatabase, type TestPostgresServer } from './helpers/postgres.js';
 import { captureLogger } from './helpers/postgres-logger.js';
 
 let server: TestPostgresServer | undefined;
@@ -19,7 +23,7 @@ async function freshDatabase() {
   return createTestDatabase(server.url);
 }
 
-const postgresConfig = (databaseUrl: string) => ({ store: 'postgres' as const, databaseUrl, pgliteDir: '' });
+const postgresConfig = (databaseUrl: string) => ({ store: 'postgres' as const, databaseUrl });
 
 async function migrationFileCount(): Promise<number> {
   const files = await readdir(new URL('../migrations/', import.meta.url));

@@ -1,17 +1,21 @@
 import { performance } from 'node:perf_hooks';
+import {
+  createTestDatabase,
+  type PostgresServer,
+  startPostgres,
+} from '@high-available-server/testkit/postgres';
 import test from 'ava';
 import { openStore } from '../src/store/open-store.js';
 import { StoreUnavailableError, type UserRepository } from '../src/store/repository.js';
-import { createTestDatabase, startThrowawayPostgres, type ThrowawayPostgres } from './helpers/postgres.js';
 import { captureLogger } from './helpers/postgres-logger.js';
 import { type FreezableProxy, startFreezableProxy } from './helpers/postgres-proxy.js';
 
 // Always an embedded server, even with TEST_DATABASE_URL: these tests stop and freeze the database.
-let server: ThrowawayPostgres | undefined;
+let server: PostgresServer | undefined;
 let proxy: FreezableProxy | undefined;
 
 test.before(async () => {
-  server = await startThrowawayPostgres();
+  server = await startPostgres();
   proxy = await startFreezableProxy(server.port);
 });
 test.after.always(async () => {
@@ -49,10 +53,7 @@ test.serial(
     if (!server) throw new Error('no server');
     const database = await createTestDatabase(server.url);
     const { logger, lines } = captureLogger();
-    const repository = await openStore(
-      { store: 'postgres', databaseUrl: database.url, pgliteDir: '' },
-      logger,
-    );
+    const repository = await openStore({ store: 'postgres', databaseUrl: database.url }, logger);
     try {
       await repository.save({ username: 'before-outage', dateOfBirth: '1999-12-31' });
       // Several idle pooled connections, so the shutdown also kills connections nobody is using.
@@ -83,10 +84,7 @@ test.serial(
     const viaProxy = new URL(database.url);
     viaProxy.port = String(proxy.port);
     const { logger } = captureLogger();
-    const repository = await openStore(
-      { store: 'postgres', databaseUrl: viaProxy.toString(), pgliteDir: '' },
-      logger,
-    );
+    const repository = await openStore({ store: 'postgres', databaseUrl: viaProxy.toString() }, logger);
     try {
       await repository.save({ username: 'before-outage', dateOfBirth: '1999-12-31' });
       await Promise.all(Array.from({ length: 3 }, () => repository.ping()));

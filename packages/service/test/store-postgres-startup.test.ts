@@ -1,23 +1,27 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createTestDatabase,
+  type PostgresServer,
+  startPostgres,
+} from '@high-available-server/testkit/postgres';
 import test from 'ava';
 import { openStore } from '../src/store/open-store.js';
 import { StoreUnavailableError } from '../src/store/repository.js';
-import { createTestDatabase, startThrowawayPostgres, type ThrowawayPostgres } from './helpers/postgres.js';
 import { captureLogger } from './helpers/postgres-logger.js';
 import { startFreezableProxy } from './helpers/postgres-proxy.js';
 
 // Always an embedded server, even with TEST_DATABASE_URL: these tests stop the database.
-let server: ThrowawayPostgres | undefined;
+let server: PostgresServer | undefined;
 
 test.before(async () => {
-  server = await startThrowawayPostgres();
+  server = await startPostgres();
 });
 test.after.always(async () => {
   await server?.destroy();
 });
 
-const postgresConfig = (databaseUrl: string) => ({ store: 'postgres' as const, databaseUrl, pgliteDir: '' });
+const postgresConfig = (databaseUrl: string) => ({ store: 'postgres' as const, databaseUrl });
 
 test.serial('start-up waits for a database that comes up a little later', async (t) => {
   if (!server) throw new Error('no server');
@@ -91,4 +95,29 @@ test.serial('a wrong password fails start-up at once instead of being retried', 
   t.false(error instanceof StoreUnavailableError);
   t.regex(error?.message ?? '', /password authentication failed/);
   t.true(performance.now() - started < 2000);
+});
+
+test.serial('MIGRATE_ON_START=false: start-up neither migrates nor waits for the database', async (t) => {
+  if (!server) throw new Error('no server');
+  const database = await createTestDatabase(server.url);
+  await server.stop();
+  try {
+    const started = performance.now();
+    const repository = await openStore(
+      { ...postgresConfig(database.url), migrateOnStart: false },
+      captureLogger().logger,
+    );
+    try {
+      t.true(performance.now() - started < 1000, 'no wait for the database');
+      await t.throwsAsync(repository.findDateOfBirth('anyone'), { instanceOf: StoreUnavailableError });
+      await server.start();
+      // Up, but nobody migrated it: the table does not exist (the migration Job's work, not ours).
+      const error = await t.throwsAsync(repository.findDateOfBirth('anyone'));
+      t.is((error as { code?: string }).code, '42P01');
+    } finally {
+      await repository.close();
+    }
+  } finally {
+    await server.start();
+  }
 });

@@ -1,12 +1,12 @@
-import test from 'ava';
-import { pino } from 'pino';
-import { openStore } from '../src/store/open-store.js';
 import {
   acquireTestPostgres,
   createTestDatabase,
   type TestDatabase,
   type TestPostgresServer,
-} from './helpers/postgres.js';
+} from '@high-available-server/testkit/postgres';
+import test from 'ava';
+import { pino } from 'pino';
+import { openStore } from '../src/store/open-store.js';
 import { repositoryContract } from './helpers/postgres-contract.js';
 
 let server: TestPostgresServer | undefined;
@@ -16,10 +16,7 @@ repositoryContract(test, {
   async open() {
     server = await acquireTestPostgres();
     database = await createTestDatabase(server.url);
-    return openStore(
-      { store: 'postgres', databaseUrl: database.url, pgliteDir: '' },
-      pino({ level: 'silent' }),
-    );
+    return openStore({ store: 'postgres', databaseUrl: database.url }, pino({ level: 'silent' }));
   },
   async cleanUp() {
     await database?.drop();

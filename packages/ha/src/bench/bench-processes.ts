@@ -6,9 +6,9 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort as freeLoopbackPort } from '@high-available-server/testkit/free-port';
+import { exitOf, sleep, stopProcess } from '@high-available-server/testkit/process';
 import { request } from 'undici';
-import { exitOf, sleep, stopProcess } from '../child-process.js';
-import { freeLoopbackPort } from '../free-port.js';
 import type { ClientJob, ClientResult } from './bench-client.js';
 
 const run = promisify(execFile);

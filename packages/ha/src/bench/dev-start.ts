@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort as freeLoopbackPort } from '@high-available-server/testkit/free-port';
+import { sleep } from '@high-available-server/testkit/process';
 import { request } from 'undici';
-import { sleep } from '../child-process.js';
-import { freeLoopbackPort } from '../free-port.js';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { sleep } from '@high-available-server/testkit/process';
 import { AcknowledgedWrites } from '../acknowledged-writes.js';
-import { sleep } from '../child-process.js';
 import { splitCores } from '../cpu-affinity.js';
 import { limitCpu } from '../cpu-quota.js';
 import { loadDispatcher, measureCapacity, type Sample } from '../load-generator.js';

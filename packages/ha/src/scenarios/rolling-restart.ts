@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { type ProcessExit, sleep } from '@high-available-server/testkit/process';
 import { AcknowledgedWrites } from '../acknowledged-writes.js';
-import { type ProcessExit, sleep } from '../child-process.js';
 import { topDetails } from '../stats.js';
 import { assertHealthy, ms, phaseRow, type Scenario, steadyLoad, verifyWrites } from './scenario.js';
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import { sleep } from '@high-available-server/testkit/process';
 import type { Agent } from 'undici';
 import type { AcknowledgedWrites } from '../acknowledged-writes.js';
-import { sleep } from '../child-process.js';
 import type { Cluster } from '../cluster.js';
 import { type LoadRun, runLoad, type Sample } from '../load-generator.js';
 import type { Cell, ScenarioReport } from '../report.js';

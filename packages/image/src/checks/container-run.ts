@@ -1,3 +1,4 @@
+import { freePort } from '@high-available-server/testkit/free-port';
 import {
   assertJsonLogLines,
   containerLogs,
@@ -5,7 +6,6 @@ import {
   type HardenedContainer,
   hardenedRunArgs,
 } from '../container.js';
-import { freePort } from '../free-port.js';
 import { apiRoundTrip, waitForStatus } from '../http.js';
 import { preStopSleepSeconds, serverContainer, terminationGraceSeconds } from '../kube-play.js';
 import { type Context, chartEnv, IMAGE_TAG, parseMemory, RELEASE, USERNAME } from '../run-context.js';

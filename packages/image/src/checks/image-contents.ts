@@ -1,7 +1,7 @@
 import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mustRun } from '@high-available-server/testkit/process';
 import type { Engine } from '../engine.js';
-import { mustRun } from '../proc.js';
 
 /** Packages that serve building, testing or linting, never running: none may reach the image. */
 const DEV_ONLY_PACKAGES = [

@@ -1,6 +1,6 @@
+import { tail } from '@high-available-server/testkit/process';
 import { assertJsonLogLines, type HardenedContainer, hardenedRunArgs } from '../container.js';
 import type { Engine } from '../engine.js';
-import { tail } from '../proc.js';
 
 /**
  * The migrate command (`node dist/migrate.js`) in the image, hardened like the chart's Job:

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
+import { tail } from '@high-available-server/testkit/process';
 import { stringify } from 'yaml';
 import type { Cleanup } from '../cleanup.js';
 import { containerLogs } from '../container.js';
 import type { Engine } from '../engine.js';
 import { type KubeObject, kubePlay, type PodSpec, podContainers } from '../kube-play.js';
-import { tail } from '../proc.js';
 
 /** Plays one manifest file, registers the pod's removal, and returns its app containers. */
 export async function playAndTrack(engine: Engine, cleanup: Cleanup, file: string) {

@@ -1,34 +1,39 @@
 import type { Logger } from 'pino';
+import type { CredentialFiles } from './credentials.js';
 import { createMemoryRepository } from './memory.js';
 import type { AppliedMigration } from './migrations.js';
 import {
-  createPostgresPool,
   DEFAULT_POSTGRES_TUNING,
-  migratePostgresAtStartup,
+  migratePostgresOnce,
   openPostgresRepository,
+  type PostgresConnection,
   type PostgresTuning,
 } from './postgres.js';
 import type { UserRepository } from './repository.js';
 
 /** Which store to open and where; the subset of the service config the storage layer reads. */
 export interface StoreConfig {
-  readonly store: 'memory' | 'pglite' | 'postgres';
+  readonly store: 'memory' | 'postgres';
   readonly databaseUrl: string | undefined;
-  readonly pgliteDir: string;
+  /** `DATABASE_USER_FILE` / `DATABASE_PASSWORD_FILE`: read for every new connection. */
+  readonly databaseUserFile?: string | undefined;
+  readonly databasePasswordFile?: string | undefined;
+  /** `MIGRATE_ON_START` (default true): migrate before serving, or leave it to the migrate command. */
+  readonly migrateOnStart?: boolean;
 }
 
-// PGlite (a WebAssembly PostgreSQL) is loaded only when chosen: importing it costs start-up time and
-// memory that the memory and postgres stores (every cluster install) never need.
-const loadPglite = () => import('./pglite.js');
-
-function requireDatabaseUrl(config: StoreConfig): string {
+function postgresConnection(config: StoreConfig): PostgresConnection {
   if (!config.databaseUrl) throw new Error('STORE=postgres needs DATABASE_URL');
-  return config.databaseUrl;
+  const credentials: CredentialFiles = {
+    userFile: config.databaseUserFile,
+    passwordFile: config.databasePasswordFile,
+  };
+  return { url: config.databaseUrl, credentials };
 }
 
 /**
- * Opens the configured store. SQL stores are migrated (under a PostgreSQL advisory lock) before this
- * resolves. With `postgres`, an unreachable database is retried with backoff for
+ * Opens the configured store. The PostgreSQL store is migrated (under a PostgreSQL advisory lock) before this
+ * resolves, unless `migrateOnStart` is false. With `postgres`, an unreachable database is retried with backoff for
  * `tuning.startupTimeoutMs` (30 s by default) before this rejects; other errors reject at once.
  */
 export async function openStore(
@@ -40,15 +45,12 @@ export async function openStore(
     case 'memory':
       logger.info({ store: 'memory' }, 'using in-memory store (not shared, lost on restart)');
       return createMemoryRepository();
-    case 'pglite': {
-      const { openPgliteRepository } = await loadPglite();
-      return openPgliteRepository(config.pgliteDir, logger);
-    }
     case 'postgres':
       return openPostgresRepository(
-        requireDatabaseUrl(config),
+        postgresConnection(config),
         { ...DEFAULT_POSTGRES_TUNING, ...tuning },
         logger,
+        config.migrateOnStart ?? true,
       );
   }
 }
@@ -62,23 +64,11 @@ export async function migrateStore(
   switch (config.store) {
     case 'memory':
       return [];
-    case 'pglite': {
-      const { migratePglite, openPglite } = await loadPglite();
-      const db = await openPglite(config.pgliteDir);
-      try {
-        return await migratePglite(db, logger);
-      } finally {
-        await db.close();
-      }
-    }
-    case 'postgres': {
-      const fullTuning = { ...DEFAULT_POSTGRES_TUNING, ...tuning, maxConnections: 1 };
-      const pool = createPostgresPool(requireDatabaseUrl(config), fullTuning, logger);
-      try {
-        return await migratePostgresAtStartup(pool, fullTuning, logger);
-      } finally {
-        await pool.end();
-      }
-    }
+    case 'postgres':
+      return migratePostgresOnce(
+        postgresConnection(config),
+        { ...DEFAULT_POSTGRES_TUNING, ...tuning },
+        logger,
+      );
   }
 }

@@ -1,10 +1,16 @@
-import { Pool, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
+import pg, { Pool, type PoolClient, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 import type { Logger } from 'pino';
+import {
+  type CredentialFiles,
+  clientReadingCredentials,
+  hasCredentialFiles,
+  readCredentials,
+} from './credentials.js';
 import { type AppliedMigration, type MigrationSession, runMigrations } from './migrations.js';
-import type { UserRepository } from './repository.js';
+import { StoreUnavailableError, type UserRepository } from './repository.js';
 import { retryWhileUnavailable } from './retry.js';
 import { createSqlRepository, type Queryable, type SqlStatement } from './sql.js';
-import { rethrowClassified } from './unavailable.js';
+import { isAuthenticationFailure, isConnectionLost, rethrowClassified } from './unavailable.js';
 
 /** Time limits of the PostgreSQL store; the defaults make a dead database fail requests in ~2 s. */
 export interface PostgresTuning {
@@ -32,41 +38,102 @@ export const DEFAULT_POSTGRES_TUNING: PostgresTuning = {
   startupTimeoutMs: 30_000,
 };
 
+/** Where the database is and who we are there. */
+export interface PostgresConnection {
+  /** `DATABASE_URL`; with a password file it carries no password. */
+  readonly url: string;
+  readonly credentials?: CredentialFiles;
+}
+
+/** The pool, and the settings to open one more connection outside it (a retry's fresh connection). */
+export interface PostgresClients {
+  readonly pool: Pool;
+  connectFresh(): Promise<pg.Client>;
+}
+
 /** A pg pool that fails fast while the database is away and reconnects on its own when it is back. */
-export function createPostgresPool(databaseUrl: string, tuning: PostgresTuning, logger: Logger): Pool {
-  const pool = new Pool({
-    connectionString: databaseUrl,
+export function createPostgresClients(
+  connection: PostgresConnection,
+  tuning: PostgresTuning,
+  logger: Logger,
+): PostgresClients {
+  const Client = clientReadingCredentials(connection.credentials ?? {});
+  const options = {
+    connectionString: connection.url,
     application_name: 'high-available-server',
-    max: tuning.maxConnections,
-    idleTimeoutMillis: tuning.idleTimeoutMs,
     connectionTimeoutMillis: tuning.connectionTimeoutMs,
     statement_timeout: tuning.statementTimeoutMs,
     query_timeout: tuning.queryTimeoutMs,
     // We never hold transactions open between requests; a leaked one must not keep locks forever.
     idle_in_transaction_session_timeout: tuning.migrationTimeoutMs,
     keepAlive: true,
+  };
+  const pool = new Pool({
+    ...options,
+    Client,
+    max: tuning.maxConnections,
+    idleTimeoutMillis: tuning.idleTimeoutMs,
   });
   // An idle connection dying (server restart, failover, network) is emitted here; unhandled it would
   // crash the process. pg-pool has already discarded that connection, so logging is all there is to do.
   pool.on('error', (error) =>
     logger.warn({ err: error }, 'idle database connection failed and was discarded'),
   );
-  return pool;
+  return {
+    pool,
+    async connectFresh() {
+      const client = new Client(options);
+      client.on('error', (error) => logger.warn({ err: error }, 'retry connection failed'));
+      await client.connect();
+      return client;
+    },
+  };
 }
 
-/** The repository's view of the pool: named (prepared once per connection) statements, errors classified. */
-function poolQueryable(pool: Pool): Queryable {
+/**
+ * Runs one statement on a connection of its own and closes it: the second try of a statement whose
+ * pooled connection died. Not the pool, whose other idle connections may be dying the same death
+ * (a failover or pg_terminate_backend ends them all at once) without having said so yet.
+ */
+async function queryOnFreshConnection(clients: PostgresClients, config: QueryConfig): Promise<QueryResult> {
+  const client = await clients.connectFresh();
+  try {
+    return await client.query(config);
+  } finally {
+    client.end().catch(() => undefined);
+  }
+}
+
+/** Request-time errors as the HTTP layer needs them: a refused credential is an outage (503), not a bug. */
+function rethrowForRequest(error: unknown): never {
+  if (isAuthenticationFailure(error)) {
+    throw new StoreUnavailableError('database unavailable: the database refused our credentials', {
+      cause: error,
+    });
+  }
+  rethrowClassified(error);
+}
+
+/**
+ * The repository's view of the pool: named (prepared once per connection) statements, errors
+ * classified. Both statements are idempotent, so a statement whose connection died unanswered, or
+ * whose new connection was refused a credential that has just rotated, is tried once more on a
+ * fresh connection (which re-reads the credential files).
+ */
+function poolQueryable(clients: PostgresClients): Queryable {
+  const { pool } = clients;
   return {
     async query<Row>(statement: SqlStatement, values: readonly unknown[]): Promise<readonly Row[]> {
+      const config: QueryConfig = { name: statement.name, text: statement.text, values: values as unknown[] };
       try {
-        const result = await pool.query<QueryResultRow>({
-          name: statement.name,
-          text: statement.text,
-          values: values as unknown[],
-        });
-        return result.rows as Row[];
+        return (await pool.query<QueryResultRow>(config)).rows as Row[];
       } catch (error) {
-        rethrowClassified(error);
+        if (!isConnectionLost(error) && !isAuthenticationFailure(error)) rethrowForRequest(error);
+      }
+      try {
+        return (await queryOnFreshConnection(clients, config)).rows as Row[];
+      } catch (error) {
+        rethrowForRequest(error);
       }
     },
   };
@@ -114,7 +181,7 @@ async function migratePostgres(
 }
 
 /** Migrates, retrying while the database is unreachable for up to `startupTimeoutMs`. */
-export function migratePostgresAtStartup(
+function migratePostgresAtStartup(
   pool: Pool,
   tuning: PostgresTuning,
   logger: Logger,
@@ -141,22 +208,65 @@ function databaseLocation(databaseUrl: string): Record<string, string> {
   }
 }
 
-/** Opens the PostgreSQL store: pool, then migrations (retried while the database is unreachable). */
+/**
+ * Reads the credential files once before anything else: at start-up a missing, unreadable or empty
+ * file is a configuration error (one line naming the variable and the path), not an outage to wait out.
+ */
+async function checkCredentialFiles(credentials: CredentialFiles | undefined): Promise<void> {
+  if (!credentials || !hasCredentialFiles(credentials)) return;
+  try {
+    await readCredentials(credentials);
+  } catch (error) {
+    throw new Error(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * Opens the PostgreSQL store: pool, then (with `migrate`) migrations, retried while the database is
+ * unreachable. Without `migrate` (the migration Job owns the schema) it does not wait for the
+ * database at all: readiness is this process's, and store requests answer 503 until it is up.
+ */
 export async function openPostgresRepository(
-  databaseUrl: string,
+  connection: PostgresConnection,
   tuning: PostgresTuning,
   logger: Logger,
+  migrate = true,
 ): Promise<UserRepository> {
-  const pool = createPostgresPool(databaseUrl, tuning, logger);
+  await checkCredentialFiles(connection.credentials);
+  const clients = createPostgresClients(connection, tuning, logger);
+  const location = databaseLocation(connection.url);
   try {
-    const applied = await migratePostgresAtStartup(pool, tuning, logger);
-    logger.info(
-      { store: 'postgres', ...databaseLocation(databaseUrl), appliedMigrations: applied.length },
-      'PostgreSQL store ready',
-    );
+    if (migrate) {
+      const applied = await migratePostgresAtStartup(clients.pool, tuning, logger);
+      logger.info(
+        { store: 'postgres', ...location, appliedMigrations: applied.length },
+        'PostgreSQL store ready',
+      );
+    } else {
+      logger.info(
+        { store: 'postgres', ...location, migrateOnStart: false },
+        'PostgreSQL store ready (migrations are left to the migrate command)',
+      );
+    }
   } catch (error) {
-    await pool.end().catch(() => undefined);
+    await clients.pool.end().catch(() => undefined);
     throw error;
   }
-  return createSqlRepository(poolQueryable(pool), () => pool.end());
+  return createSqlRepository(poolQueryable(clients), () => clients.pool.end());
+}
+
+/** Applies pending migrations on one connection and closes it (the `migrate` command). */
+export async function migratePostgresOnce(
+  connection: PostgresConnection,
+  tuning: PostgresTuning,
+  logger: Logger,
+): Promise<AppliedMigration[]> {
+  await checkCredentialFiles(connection.credentials);
+  const oneConnection = { ...tuning, maxConnections: 1 };
+  const { pool } = createPostgresClients(connection, oneConnection, logger);
+  try {
+    return await migratePostgresAtStartup(pool, oneConnection, logger);
+  } finally {
+    await pool.end();
+  }
 }

@@ -5,7 +5,7 @@ export interface UserRecord {
 }
 
 /**
- * The only thing the HTTP layer knows about storage. Implementations: memory, PGlite, PostgreSQL.
+ * The only thing the HTTP layer knows about storage. Implementations: memory, PostgreSQL.
  * Every method rejects with `StoreUnavailableError` when the backing store cannot be reached, so the
  * HTTP layer can answer 503 + Retry-After instead of 500.
  */

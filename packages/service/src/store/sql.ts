@@ -10,8 +10,8 @@ export interface SqlStatement {
 }
 
 /**
- * The one capability the SQL repository needs; a pg Pool and PGlite both satisfy it through tiny
- * adapters. Implementations reject with `StoreUnavailableError` when the database cannot be reached.
+ * The one capability the SQL repository needs; the pg Pool satisfies it through a tiny
+ * adapter (postgres.ts), and a test can stand in for it. Implementations reject with `StoreUnavailableError` when the database cannot be reached.
  */
 export interface Queryable {
   query<Row>(statement: SqlStatement, values: readonly unknown[]): Promise<readonly Row[]>;

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { exitOf, onLines } from '@high-available-server/testkit/process';
 
 const packageDir = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -31,13 +32,10 @@ export function startServiceProcess(env: Record<string, string>): ServiceProcess
     match: (line: Record<string, unknown>) => boolean;
     resolve: (line: Record<string, unknown>) => void;
   }[] = [];
-  let stdoutRest = '';
   let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    const lines = (stdoutRest + chunk).split('\n');
-    stdoutRest = lines.pop() ?? '';
-    for (const text of lines) {
-      if (text.trim() === '') continue;
+  if (child.stdout) {
+    onLines(child.stdout, (text) => {
+      if (text.trim() === '') return;
       const line = JSON.parse(text) as Record<string, unknown>;
       logs.push(line);
       for (const waiter of [...waiters]) {
@@ -46,14 +44,12 @@ export function startServiceProcess(env: Record<string, string>): ServiceProcess
           waiter.resolve(line);
         }
       }
-    }
-  });
+    });
+  }
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
-  });
+  const exited = exitOf(child).then(({ code, signal }) => code ?? signal ?? 'unknown');
   return {
     child,
     logs,
