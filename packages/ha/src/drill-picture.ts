@@ -88,6 +88,7 @@ function niceMax(value: number): number {
   return ([1, 2, 5, 10].find((step) => step * magnitude >= value) ?? 10) * magnitude;
 }
 
+const pictureTitle = 'HA drill: three replicas behind HAProxy, open-loop load, faults marked';
 const width = 980;
 const left = 64;
 const right = 16;
@@ -108,7 +109,7 @@ export function drillPicture(scenarios: readonly PictureScenario[], options: Pic
   const text = (x: number, ty: number, content: string, attrs = '') =>
     parts.push(`<text x="${x.toFixed(1)}" y="${ty.toFixed(1)}" ${attrs}>${escapeXml(content)}</text>`);
 
-  text(left, 22, 'HA drill: three replicas behind HAProxy, open-loop load, faults marked', 'class="title"');
+  text(left, 22, pictureTitle, 'class="title"');
   text(left, 40, options.subtitle, 'class="sub"');
   // Legend.
   const legend: [string, string][] = [
@@ -295,8 +296,17 @@ export function drillPicture(scenarios: readonly PictureScenario[], options: Pic
   }
 
   const height = Math.ceil(y);
+  // What a screen reader (and an image search) gets instead of the drawing.
+  const summary = scenarios
+    .map(
+      (s) =>
+        `${s.title}: ${s.verdictsFailed === 0 ? 'all verdicts passed' : `${s.verdictsFailed} of ${s.verdictsTotal} verdicts failed`}`,
+    )
+    .join('; ');
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
+    `<title>${escapeXml(pictureTitle)}</title>`,
+    `<desc>${escapeXml(`${options.subtitle}. ${summary}.`)}</desc>`,
     '<style>.title{font-size:17px;font-weight:bold}.sub{font-size:12px;fill:#424242}.heading{font-size:14px;font-weight:bold}.small{font-size:11px;fill:#212121}.axis{font-size:10px;fill:#616161}.event{font-size:10px}</style>',
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     ...parts,

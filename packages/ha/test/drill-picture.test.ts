@@ -46,7 +46,10 @@ test('requests are bucketed by the time they were due: OK, refused and failed co
 
 test('the picture is one self-contained SVG with every fault and recovery marked and the verdicts stated', (t) => {
   const svg = drillPicture([scenario], { subtitle: 'test run', latencyThresholdMs: 250 });
-  t.true(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'));
+  t.true(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" role="img"'));
+  // Described for those who cannot see it.
+  t.regex(svg, /<title>HA drill: [^<]+<\/title>/);
+  t.true(svg.includes('<desc>test run. Crash &amp; &lt;restart&gt;: 1 of 4 verdicts failed.</desc>'));
   t.true(svg.trimEnd().endsWith('</svg>'));
   // Nothing it needs lives elsewhere: no script, no link, no external image or font.
   t.false(/<script|href=|@import|url\(/.test(svg));
