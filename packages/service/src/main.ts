@@ -8,11 +8,11 @@ import { type Config, ConfigError, loadConfig } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { createApp } from './http/app.js';
 import { createHttpServer, listen } from './http/server.js';
-import { cgroupThrottledTime } from './lifecycle/cpu-throttling.js';
-import { monitorEventLoopLoad, NEVER_OVERLOADED } from './lifecycle/event-loop-load.js';
+import { createDrainState } from './lifecycle/draining.js';
 import { gracefulShutdown } from './lifecycle/graceful-shutdown.js';
-import { createReadiness } from './lifecycle/readiness.js';
 import { createLogger, type Logger } from './logger.js';
+import { cgroupThrottledTime } from './overload/cpu-throttling.js';
+import { monitorEventLoopLoad, NEVER_OVERLOADED } from './overload/event-loop-load.js';
 import { openStore } from './store/open-store.js';
 
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -33,12 +33,12 @@ function reason(error: unknown): string {
 
 async function start(config: Config, logger: Logger): Promise<void> {
   const repository = await openStore(config, logger);
-  const readiness = createReadiness();
+  const drainState = createDrainState();
   const app = createApp({
     repository,
     clock: systemClock,
     logger,
-    readiness,
+    drainState,
     registry: new Registry(),
     maxInFlight: config.maxInFlight,
     load:
@@ -62,7 +62,7 @@ async function start(config: Config, logger: Logger): Promise<void> {
   const server = createHttpServer(app);
   const onSignal = gracefulShutdown({
     server,
-    readiness,
+    drainState,
     closeStore: () => repository.close(),
     logger,
     delayMs: config.shutdownDelayMs,

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { cgroupThrottledTime } from '../src/lifecycle/cpu-throttling.js';
+import { cgroupThrottledTime } from '../src/overload/cpu-throttling.js';
 
 /** A fake file system: path -> contents; any other path throws like a missing file. */
 function files(contents: Record<string, string>) {

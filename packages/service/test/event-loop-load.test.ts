@@ -1,5 +1,5 @@
 import test from 'ava';
-import { monitorEventLoopLoad, nextShedFraction } from '../src/lifecycle/event-loop-load.js';
+import { monitorEventLoopLoad, nextShedFraction } from '../src/overload/event-loop-load.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -36,6 +36,8 @@ test('requests beyond MAX_IN_FLIGHT get 503 + Retry-After: 1 and the service rec
   const rejected = await send(app, 'GET', '/hello/Bob');
   assertProblem(t, rejected, 503);
   t.is(rejected.headers['retry-after'], '1');
+  // The OpenAPI document is API traffic too, not a probe.
+  assertProblem(t, await send(app, 'GET', '/openapi.json'), 503);
 
   // Probes are not counted: a busy pod must not look dead.
   t.is((await send(app, 'GET', '/livez')).status, 200);
@@ -83,7 +85,7 @@ test('a request shed while draining closes its connection, like every response d
   assertProblem(t, kept, 503);
   t.not(kept.headers.connection, 'close');
 
-  app.readiness.draining = true;
+  app.drainState.draining = true;
   const closed = await send(app, 'GET', '/hello/Alice');
   assertProblem(t, closed, 503);
   t.is(closed.headers.connection, 'close');
@@ -128,4 +130,5 @@ test('probes are never shed, with or without a query string', async (t) => {
   for (const path of ['/livez', '/readyz', '/metrics', '/readyz?verbose=1', '/livez?'])
     t.is((await send(app, 'GET', path)).status, 200, path);
   assertProblem(t, await send(app, 'GET', '/hello/Alice?x=/readyz'), 503);
+  assertProblem(t, await send(app, 'GET', '/openapi.json'), 503);
 });

@@ -55,7 +55,7 @@ test('/readyz does not hang on a ping that never answers', async (t) => {
 test('/readyz is 503 while draining, and requests are still served, closing their connection', async (t) => {
   const app = await startTestApp();
   t.teardown(app.close);
-  app.readiness.draining = true;
+  app.drainState.draining = true;
   assertProblem(t, await send(app, 'GET', '/readyz'), 503);
   const live = await send(app, 'GET', '/livez');
   t.is(live.status, 200);

@@ -1,5 +1,6 @@
+import type { Middleware } from 'koa';
 import bodyParser from 'koa-bodyparser';
-import type { AppContext } from './context.js';
+import type { AppState } from './context.js';
 import { HttpProblem } from './problem.js';
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -17,10 +18,11 @@ const parseJson = bodyParser({
 const noop = async () => {};
 
 /**
- * The request body as parsed JSON. The media type is checked first: koa-bodyparser silently turns a
- * body it does not parse into `{}`, which would hide a wrong Content-Type behind a misleading 400.
+ * Reads the request body as JSON into `ctx.request.body`. The media type is checked first:
+ * koa-bodyparser silently turns a body it does not parse into `{}`, which would hide a wrong Content-Type
+ * behind a misleading 400.
  */
-export async function readJsonBody(ctx: AppContext): Promise<unknown> {
+export const readJsonBody: Middleware<AppState> = async (ctx, next) => {
   const contentType = ctx.req.headers['content-type'];
   if (contentType === undefined || !JSON_MEDIA_TYPE.test(contentType)) {
     throw new HttpProblem(415, 'the request body must be JSON (Content-Type: application/json)');
@@ -31,8 +33,8 @@ export async function readJsonBody(ctx: AppContext): Promise<unknown> {
   } catch (error) {
     throw toBodyProblem(error);
   }
-  return ctx.request.body;
-}
+  await next();
+};
 
 function toBodyProblem(error: unknown): unknown {
   if (error instanceof SyntaxError) return new HttpProblem(400, 'the request body is not valid JSON');

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Histogram, type Registry } from 'prom-client';
-import type { AppContext } from './context.js';
+import type { RouteDeclaration } from './routes.js';
 
 export interface HttpMetrics {
   observe(method: string, route: string, status: number, seconds: number): void;
@@ -47,9 +47,18 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
   };
 }
 
-export function metricsHandler(registry: Registry) {
-  return async function metrics(ctx: AppContext): Promise<void> {
-    ctx.type = registry.contentType;
-    ctx.body = await registry.metrics();
+/** `GET /metrics`: the Prometheus text exposition of `registry`. */
+export function metricsRoute(registry: Registry): RouteDeclaration {
+  return {
+    path: '/metrics',
+    overloadExempt: true,
+    methods: {
+      GET: {
+        async handle(ctx) {
+          ctx.type = registry.contentType;
+          ctx.body = await registry.metrics();
+        },
+      },
+    },
   };
 }

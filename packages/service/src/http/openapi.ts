@@ -1,6 +1,6 @@
-import type { AppContext } from './context.js';
 import { MAX_BODY_BYTES } from './json-body.js';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
+import type { RouteDeclaration } from './routes.js';
 
 const problem = (description: string, headers?: Record<string, unknown>) => ({
   description,
@@ -159,7 +159,16 @@ const openApiDocument = {
 
 const serialisedDocument = JSON.stringify(openApiDocument);
 
-export function openApi(ctx: AppContext): void {
-  ctx.type = 'application/json';
-  ctx.body = serialisedDocument;
-}
+/** `GET /openapi.json`: API traffic like `/hello`, so overload protection applies to it too. */
+export const openApiRoute: RouteDeclaration = {
+  path: '/openapi.json',
+  overloadExempt: false,
+  methods: {
+    GET: {
+      handle(ctx) {
+        ctx.type = 'application/json';
+        ctx.body = serialisedDocument;
+      },
+    },
+  },
+};

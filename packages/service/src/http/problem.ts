@@ -39,8 +39,6 @@ export function problemResponses(logger: Logger): Middleware<AppState> {
   return async function problemResponses(ctx, next) {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined)
-        throw new HttpProblem(404, `no route for ${ctx.path}`);
     } catch (error) {
       const problem = toProblem(error);
       if (problem.status >= 500) {

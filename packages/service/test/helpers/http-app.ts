@@ -6,8 +6,8 @@ import { Registry } from 'prom-client';
 import { request } from 'undici';
 import type { Clock } from '../../src/domain/clock.js';
 import { createApp } from '../../src/http/app.js';
-import type { LoadSignal } from '../../src/lifecycle/event-loop-load.js';
-import { createReadiness, type Readiness } from '../../src/lifecycle/readiness.js';
+import { createDrainState, type DrainState } from '../../src/lifecycle/draining.js';
+import type { LoadSignal } from '../../src/overload/event-loop-load.js';
 import { createMemoryRepository } from '../../src/store/memory.js';
 import type { UserRepository } from '../../src/store/repository.js';
 
@@ -29,7 +29,7 @@ export interface TestAppOptions {
 export interface TestApp {
   readonly url: string;
   readonly repository: UserRepository;
-  readonly readiness: Readiness;
+  readonly drainState: DrainState;
   /** Every log line the app wrote, parsed. */
   readonly logs: Record<string, unknown>[];
   close(): Promise<void>;
@@ -38,7 +38,7 @@ export interface TestApp {
 /** The real app on a real `http.Server` on an ephemeral 127.0.0.1 port. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const repository = options.repository ?? createMemoryRepository();
-  const readiness = createReadiness();
+  const drainState = createDrainState();
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -50,7 +50,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     repository,
     clock: fixedClock(options.today ?? TODAY),
     logger: pino({ level: 'info' }, sink),
-    readiness,
+    drainState,
     registry: new Registry(),
     maxInFlight: options.maxInFlight ?? 512,
     ...(options.load === undefined ? {} : { load: options.load }),
@@ -64,7 +64,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   return {
     url: `http://127.0.0.1:${port}`,
     repository,
-    readiness,
+    drainState,
     logs,
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,27 +1,43 @@
-import type { Readiness } from '../lifecycle/readiness.js';
+import type { DrainState } from '../lifecycle/draining.js';
 import type { UserRepository } from '../store/repository.js';
-import type { AppContext } from './context.js';
 import { HttpProblem } from './problem.js';
+import type { RouteDeclaration } from './routes.js';
 
 /** `GET /livez`: the process is up and its event loop turns. */
-export function livez(ctx: AppContext): void {
-  ctx.body = { status: 'ok' };
-}
+export const livezRoute: RouteDeclaration = {
+  path: '/livez',
+  overloadExempt: true,
+  methods: {
+    GET: {
+      handle(ctx) {
+        ctx.body = { status: 'ok' };
+      },
+    },
+  },
+};
 
 export interface ReadyzDependencies {
   repository: UserRepository;
-  readiness: Readiness;
+  drainState: DrainState;
   /** A ping slower than this counts as down, so a hung store never hangs the probe. */
   pingTimeoutMs: number;
 }
 
 /** `GET /readyz`: 200 only while not draining and while the store answers. */
-export function readyzHandler({ repository, readiness, pingTimeoutMs }: ReadyzDependencies) {
-  return async function readyz(ctx: AppContext): Promise<void> {
-    if (readiness.draining) throw new HttpProblem(503, 'the server is shutting down');
-    if (!(await pingWithin(repository, pingTimeoutMs)))
-      throw new HttpProblem(503, 'the data store is not reachable');
-    ctx.body = { status: 'ready' };
+export function readyzRoute({ repository, drainState, pingTimeoutMs }: ReadyzDependencies): RouteDeclaration {
+  return {
+    path: '/readyz',
+    overloadExempt: true,
+    methods: {
+      GET: {
+        async handle(ctx) {
+          if (drainState.draining) throw new HttpProblem(503, 'the server is shutting down');
+          if (!(await pingWithin(repository, pingTimeoutMs)))
+            throw new HttpProblem(503, 'the data store is not reachable');
+          ctx.body = { status: 'ready' };
+        },
+      },
+    },
   };
 }
 
