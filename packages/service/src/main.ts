@@ -10,12 +10,13 @@ import { createApp } from './http/app.js';
 import { createHttpServer, listen } from './http/server.js';
 import { createDrainState } from './lifecycle/draining.js';
 import { gracefulShutdown } from './lifecycle/graceful-shutdown.js';
-import { createLogger, type Logger } from './logger.js';
+import { batchedOutput, createLogger, type Logger, type LogOutput, registerLogMetrics } from './logger.js';
 import { cgroupThrottledTime } from './overload/cpu-throttling.js';
 import { monitorEventLoopLoad, NEVER_OVERLOADED } from './overload/event-loop-load.js';
 import { openStore } from './store/open-store.js';
 
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+const EXIT_FLUSH_MS = 250;
 
 function configOrExit(): Config {
   try {
@@ -31,15 +32,17 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function start(config: Config, logger: Logger): Promise<void> {
+async function start(config: Config, logger: Logger, logOutput: LogOutput): Promise<void> {
   const repository = await openStore(config, logger);
   const drainState = createDrainState();
+  const registry = new Registry();
+  registerLogMetrics(registry, logOutput);
   const app = createApp({
     repository,
     clock: systemClock,
     logger,
     drainState,
-    registry: new Registry(),
+    registry,
     maxInFlight: config.maxInFlight,
     load:
       config.maxEventLoopDelayMs > 0
@@ -67,7 +70,8 @@ async function start(config: Config, logger: Logger): Promise<void> {
     logger,
     delayMs: config.shutdownDelayMs,
     timeoutMs: config.shutdownTimeoutMs,
-    exit: (code) => process.exit(code),
+    // The last lines get a short, bounded chance to reach a slow reader; a stalled one never holds the exit.
+    exit: (code) => exitAfterFlush(logOutput, code),
   });
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
   const port = await listen(server, config.port, config.host);
@@ -76,11 +80,22 @@ async function start(config: Config, logger: Logger): Promise<void> {
     `listening on ${config.host}:${port}`,
   );
   // Log lines are batched (logger.ts); this one is what people and scripts wait for.
-  logger.flush();
+  logOutput.flush();
+}
+
+/** Flushes the log batch, waits at most `EXIT_FLUSH_MS` for stdout to take it, then exits. */
+function exitAfterFlush(logOutput: LogOutput, code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), EXIT_FLUSH_MS);
+  logOutput.flush(() => process.exit(code));
 }
 
 const config = configOrExit();
-const logger = createLogger(config.logLevel);
+const logOutput = batchedOutput({
+  onDropsEnded: (dropped) =>
+    logger.warn({ dropped }, `${dropped} log line(s) dropped: stdout was not being read`),
+});
+const logger = createLogger(config.logLevel, logOutput);
 process.on('uncaughtException', (error) => {
   logger.fatal({ err: error }, 'uncaught exception');
   process.exit(1);
@@ -90,7 +105,7 @@ process.on('unhandledRejection', (error) => {
   process.exit(1);
 });
 try {
-  await start(config, logger);
+  await start(config, logger, logOutput);
 } catch (error) {
   logger.fatal({ store: config.store, error: reason(error) }, `start-up failed: ${reason(error)}`);
   process.exit(1);

@@ -32,9 +32,12 @@ export function gracefulShutdown(dependencies: GracefulShutdownDependencies): (s
   async function drain(signal: string): Promise<void> {
     drainState.draining = true;
     logger.info({ signal, delayMs }, 'shutdown: readiness now 503, still serving during the delay');
+    // Log lines are batched; each phase is written at once, for the people and scripts watching.
+    logger.flush();
     await sleep(delayMs);
 
     logger.info({ timeoutMs }, 'shutdown: no longer accepting connections, draining in-flight requests');
+    logger.flush();
     const forceExit = setTimeout(() => {
       logger.error({ timeoutMs }, 'shutdown: drain timed out, closing all connections');
       server.closeAllConnections();
