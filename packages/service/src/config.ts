@@ -12,6 +12,8 @@ export interface Config {
   maxInFlight: number;
   /** Shed load while the event loop is saturated and its p99 delay exceeds this (or its CPU limit throttles it); 0 turns event-loop shedding off. */
   maxEventLoopDelayMs: number;
+  /** The management listener: `/livez`, `/readyz`, `/metrics` (never on `port`). */
+  managementPort: number;
 }
 
 /** Thrown with one line per bad variable; `main` prints the message and exits 1. */
@@ -59,6 +61,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       SHUTDOWN_TIMEOUT_MS: milliseconds({ default: 10_000 }),
       MAX_IN_FLIGHT: positiveCount({ default: 256 }),
       MAX_EVENT_LOOP_DELAY_MS: milliseconds({ default: 200 }),
+      MANAGEMENT_PORT: portNumber({ default: 8081 }),
     },
     {
       reporter: ({ errors }) => {
@@ -67,6 +70,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       },
     },
   );
+  if (cleaned.MANAGEMENT_PORT === cleaned.PORT && cleaned.PORT !== 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n  MANAGEMENT_PORT: must differ from PORT (${cleaned.PORT}): metrics and probes get their own listener`,
+    );
+  }
   const databaseUrl = cleaned.DATABASE_URL;
   return {
     port: cleaned.PORT,
@@ -79,6 +87,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownTimeoutMs: cleaned.SHUTDOWN_TIMEOUT_MS,
     maxInFlight: cleaned.MAX_IN_FLIGHT,
     maxEventLoopDelayMs: cleaned.MAX_EVENT_LOOP_DELAY_MS,
+    managementPort: cleaned.MANAGEMENT_PORT,
   };
 }
 

@@ -6,13 +6,15 @@ import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { systemClock } from './domain/clock.js';
-import { createApp } from './http/app.js';
-import { createHttpServer, listen } from './http/server.js';
+import { createApiApp, createManagementApp } from './http/app.js';
+import { createHttpMetrics } from './http/metrics.js';
+import { API_LIMITS, createHttpServer, listen, MANAGEMENT_LIMITS } from './http/server.js';
 import { createDrainState } from './lifecycle/draining.js';
 import { gracefulShutdown } from './lifecycle/graceful-shutdown.js';
+import { createStoreStatus } from './lifecycle/store-status.js';
 import { batchedOutput, createLogger, type Logger, type LogOutput, registerLogMetrics } from './logger.js';
 import { cgroupThrottledTime } from './overload/cpu-throttling.js';
-import { monitorEventLoopLoad, NEVER_OVERLOADED } from './overload/event-loop-load.js';
+import { type LoadSignal, monitorEventLoopLoad, NEVER_OVERLOADED } from './overload/event-loop-load.js';
 import { openStore } from './store/open-store.js';
 
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -32,39 +34,47 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Shed load on event-loop saturation (or CPU throttling); state changes are logged, not each refusal. */
+function loadSignal(config: Config, logger: Logger): LoadSignal {
+  if (config.maxEventLoopDelayMs === 0) return NEVER_OVERLOADED;
+  return monitorEventLoopLoad({
+    maxDelayMs: config.maxEventLoopDelayMs,
+    windowMs: 250,
+    throttledTime: cgroupThrottledTime(),
+    onChange: (overloaded, { utilization, delayMs, throttled }) => {
+      const reading = {
+        eventLoopUtilization: Math.round(utilization * 100) / 100,
+        eventLoopDelayMs: Math.round(delayMs),
+        cpuThrottled: throttled,
+      };
+      if (overloaded) logger.warn(reading, 'overloaded: shedding requests with 503');
+      else logger.info(reading, 'load back to normal: no longer shedding');
+    },
+  });
+}
+
 async function start(config: Config, logger: Logger, logOutput: LogOutput): Promise<void> {
   const repository = await openStore(config, logger);
   const drainState = createDrainState();
   const registry = new Registry();
   registerLogMetrics(registry, logOutput);
-  const app = createApp({
-    repository,
-    clock: systemClock,
-    logger,
-    drainState,
-    registry,
-    maxInFlight: config.maxInFlight,
-    load:
-      config.maxEventLoopDelayMs > 0
-        ? monitorEventLoopLoad({
-            maxDelayMs: config.maxEventLoopDelayMs,
-            windowMs: 250,
-            throttledTime: cgroupThrottledTime(),
-            onChange: (overloaded, { utilization, delayMs, throttled }) => {
-              const reading = {
-                eventLoopUtilization: Math.round(utilization * 100) / 100,
-                eventLoopDelayMs: Math.round(delayMs),
-                cpuThrottled: throttled,
-              };
-              if (overloaded) logger.warn(reading, 'overloaded: shedding requests with 503');
-              else logger.info(reading, 'load back to normal: no longer shedding');
-            },
-          })
-        : NEVER_OVERLOADED,
-  });
-  const server = createHttpServer(app);
+  const storeStatus = createStoreStatus({ repository, logger, registry, pingTimeoutMs: 500 });
+  const common = { logger, metrics: createHttpMetrics(registry), drainState, storeStatus };
+  const server = createHttpServer(
+    createApiApp({
+      ...common,
+      repository,
+      clock: systemClock,
+      registry,
+      maxInFlight: config.maxInFlight,
+      load: loadSignal(config, logger),
+    }),
+    API_LIMITS,
+  );
+  const managementServer = createHttpServer(createManagementApp({ ...common, registry }), MANAGEMENT_LIMITS);
   const onSignal = gracefulShutdown({
     server,
+    managementServer,
     drainState,
     closeStore: () => repository.close(),
     logger,
@@ -74,10 +84,17 @@ async function start(config: Config, logger: Logger, logOutput: LogOutput): Prom
     exit: (code) => exitAfterFlush(logOutput, code),
   });
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
+  const managementPort = await listen(managementServer, config.managementPort, config.host);
   const port = await listen(server, config.port, config.host);
   logger.info(
-    { host: config.host, port, store: config.store, startupMs: Math.round(performance.now()) },
-    `listening on ${config.host}:${port}`,
+    {
+      host: config.host,
+      port,
+      managementPort,
+      store: config.store,
+      startupMs: Math.round(performance.now()),
+    },
+    `listening on ${config.host}:${port} (management: ${managementPort})`,
   );
   // Log lines are batched (logger.ts); this one is what people and scripts wait for.
   logOutput.flush();

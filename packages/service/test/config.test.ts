@@ -14,6 +14,7 @@ test('defaults', (t) => {
     shutdownTimeoutMs: 10_000,
     maxInFlight: 256,
     maxEventLoopDelayMs: 200,
+    managementPort: 8081,
   });
 });
 
@@ -35,6 +36,7 @@ test('every variable is read', (t) => {
       SHUTDOWN_TIMEOUT_MS: '20000',
       MAX_IN_FLIGHT: '64',
       MAX_EVENT_LOOP_DELAY_MS: '150',
+      MANAGEMENT_PORT: '9001',
     }),
     {
       port: 9000,
@@ -47,6 +49,7 @@ test('every variable is read', (t) => {
       shutdownTimeoutMs: 20_000,
       maxInFlight: 64,
       maxEventLoopDelayMs: 150,
+      managementPort: 9001,
     },
   );
 });
@@ -65,6 +68,7 @@ for (const [name, value] of [
   ['SHUTDOWN_DELAY_MS', '1.5'],
   ['SHUTDOWN_TIMEOUT_MS', 'soon'],
   ['MAX_IN_FLIGHT', '0'],
+  ['MANAGEMENT_PORT', 'x'],
 ] as const) {
   test(`${name}=${value} is rejected with a message naming ${name}`, (t) => {
     const error = t.throws(() => loadConfig({ [name]: value }), { instanceOf: ConfigError });
@@ -77,6 +81,15 @@ test('several bad variables are all named in one error', (t) => {
     instanceOf: ConfigError,
   });
   for (const name of ['PORT', 'LOG_LEVEL', 'MAX_IN_FLIGHT']) t.true(error?.message.includes(name), name);
+});
+
+test('MANAGEMENT_PORT must differ from PORT (0, any free port, is fine for both)', (t) => {
+  const error = t.throws(() => loadConfig({ PORT: '9000', MANAGEMENT_PORT: '9000' }), {
+    instanceOf: ConfigError,
+  });
+  t.regex(error?.message ?? '', /MANAGEMENT_PORT/);
+  t.is(loadConfig({ PORT: '0', MANAGEMENT_PORT: '0' }).managementPort, 0);
+  t.throws(() => loadConfig({ MANAGEMENT_PORT: '8080' }), { instanceOf: ConfigError });
 });
 
 test('STORE=postgres without DATABASE_URL is a config error', (t) => {

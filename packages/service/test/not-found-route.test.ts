@@ -8,7 +8,7 @@ for (const [method, path] of [
   ['GET', '/hello/'],
   ['GET', '/hello/Alice/extra'],
   ['GET', '/HELLO/Alice'],
-  ['GET', '/livez/'],
+  ['GET', '/readyz/'],
   ['POST', '/nowhere'],
   ['DELETE', '/nowhere'],
   ['GET', '/%E0%A4'],
@@ -25,6 +25,6 @@ test('paths match exactly: another case or a trailing slash is not the route', a
   t.teardown(app.close);
   t.is((await putBirthday(app, 'Alice', '1990-05-17')).status, 204);
   t.is((await send(app, 'GET', '/hello/Alice')).status, 200);
-  for (const path of ['/HELLO/Alice', '/Hello/Alice', '/hello/Alice/', '/livez/', '/LIVEZ'])
+  for (const path of ['/HELLO/Alice', '/Hello/Alice', '/hello/Alice/', '/readyz/', '/READYZ'])
     assertProblem(t, await send(app, 'GET', path), 404);
 });

@@ -39,9 +39,9 @@ test('requests beyond MAX_IN_FLIGHT get 503 + Retry-After: 1 and the service rec
   // The OpenAPI document is API traffic too, not a probe.
   assertProblem(t, await send(app, 'GET', '/openapi.json'), 503);
 
-  // Probes are not counted: a busy pod must not look dead.
-  t.is((await send(app, 'GET', '/livez')).status, 200);
+  // The load balancer's health check is not counted: a busy pod must not look unready.
   t.is((await send(app, 'GET', '/readyz')).status, 200);
+  t.is((await send(app.management, 'GET', '/livez')).status, 200);
 
   store.release();
   for (const reply of await Promise.all(held)) t.is(reply.status, 200);
@@ -66,13 +66,13 @@ test('while the event loop is saturated, /hello gets 503 + Retry-After: 1 and pr
   const echoed = await send(app, 'GET', '/hello/Alice', { headers: { 'X-Request-Id': 'shed-trace-1' } });
   assertProblem(t, echoed, 503);
   t.is(echoed.headers['x-request-id'], 'shed-trace-1');
-  const metrics = (await send(app, 'GET', '/metrics')).text;
+  const metrics = (await send(app.management, 'GET', '/metrics')).text;
   t.regex(metrics, /^http_requests_shed_total 2$/m);
   // Refused in front of Koa: no per-request log line, no request sample for them.
   t.false(app.logs.some((line) => line.msg === 'request' && line.route === '/hello/:username'));
   t.notRegex(metrics, /^http_requests_total\{[^}]*route="\/hello\/:username"/m);
-  t.is((await send(app, 'GET', '/livez')).status, 200);
   t.is((await send(app, 'GET', '/readyz')).status, 200);
+  t.is((await send(app.management, 'GET', '/livez')).status, 200);
 
   overloaded = false;
   t.is((await send(app, 'GET', '/hello/Alice')).status, 404);
@@ -124,11 +124,13 @@ test('a shed PUT leaves its keep-alive connection clean for the next request', a
   await reads.body.dump();
 });
 
-test('probes are never shed, with or without a query string', async (t) => {
+test('the health check is never shed, with or without a query string; the management listener never sheds', async (t) => {
   const app = await startTestApp({ load: { shouldShed: () => true } });
   t.teardown(() => app.close());
-  for (const path of ['/livez', '/readyz', '/metrics', '/readyz?verbose=1', '/livez?'])
+  for (const path of ['/readyz', '/readyz?verbose=1', '/readyz?'])
     t.is((await send(app, 'GET', path)).status, 200, path);
+  for (const path of ['/livez', '/readyz', '/metrics', '/livez?'])
+    t.is((await send(app.management, 'GET', path)).status, 200, path);
   assertProblem(t, await send(app, 'GET', '/hello/Alice?x=/readyz'), 503);
   assertProblem(t, await send(app, 'GET', '/openapi.json'), 503);
 });

@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../domain/clock.js';
 import type { DrainState } from '../lifecycle/draining.js';
+import type { StoreStatus } from '../lifecycle/store-status.js';
 import type { Logger } from '../logger.js';
 import { type LoadSignal, NEVER_OVERLOADED } from '../overload/event-loop-load.js';
 import { limitInFlight } from '../overload/in-flight-limit.js';
@@ -10,58 +11,65 @@ import { shedWhenOverloaded } from '../overload/load-shedding.js';
 import type { UserRepository } from '../store/repository.js';
 import type { AppState } from './context.js';
 import { helloRoute, usernameParameter } from './hello.js';
-import { createHttpMetrics, metricsRoute } from './metrics.js';
+import { type HttpMetrics, metricsRoute } from './metrics.js';
 import { observe } from './observe.js';
 import { openApiRoute } from './openapi.js';
 import { livezRoute, readyzRoute } from './probes.js';
 import { problemResponses } from './problem.js';
 import { createRouter, overloadExemptPaths, type RoutingTable, unroutedRequests } from './routes.js';
 
-export interface AppDependencies {
+/** What both listeners' apps share: one log, one set of request metrics, one drain state, one store status. */
+export interface CommonDependencies {
+  logger: Logger;
+  /** The request metrics (`createHttpMetrics`), shared by both listeners. */
+  metrics: HttpMetrics;
+  drainState: DrainState;
+  storeStatus: StoreStatus;
+}
+
+export interface ApiAppDependencies extends CommonDependencies {
   repository: UserRepository;
   clock: Clock;
-  logger: Logger;
-  drainState: DrainState;
-  /** A fresh registry per app; the app registers its HTTP and default process metrics on it. */
+  /** Where `http_requests_shed_total` is registered. */
   registry: Registry;
-  /** Concurrent requests beyond this get 503 + Retry-After. */
+  /** Concurrent requests on protected routes beyond this get 503 + Retry-After. */
   maxInFlight: number;
   /** While this reports overload, a share of requests (never overload-exempt routes) get 503 + Retry-After. Default: never. */
   load?: LoadSignal;
-  /** `/readyz` reports the store down when its ping takes longer. Default 1000 ms. */
-  readinessPingTimeoutMs?: number;
 }
 
-/**
- * Builds the app as a node:http request listener: load shedding in front, then Koa with @koa/router.
- * Everything it needs comes in, so tests can swap the store, the clock and the state.
- */
-export function createApp(dependencies: AppDependencies): RequestListener {
-  const { repository, clock, logger, drainState, registry, maxInFlight } = dependencies;
-  const table: RoutingTable = {
-    routes: [
-      helloRoute({ repository, clock }),
-      openApiRoute,
-      livezRoute,
-      readyzRoute({
-        repository,
-        drainState,
-        pingTimeoutMs: dependencies.readinessPingTimeoutMs ?? 1000,
-      }),
-      metricsRoute(registry),
-    ],
-    params: { username: usernameParameter },
-  };
-  const router = createRouter(table, limitInFlight(maxInFlight));
+export interface ManagementAppDependencies extends CommonDependencies {
+  /** Served at `/metrics`. */
+  registry: Registry;
+}
 
+/** Koa with the request-scoped middleware, the router for `table`, and 404/405 for what it does not route. */
+function koaApp(table: RoutingTable, common: CommonDependencies, maxInFlight?: number): Koa<AppState> {
+  const { logger, metrics, drainState, storeStatus } = common;
+  const router = createRouter(table, maxInFlight === undefined ? undefined : limitInFlight(maxInFlight));
   const app = new Koa<AppState>();
   // Errors are answered and logged by `problemResponses`; Koa's own stderr printing would duplicate them.
   app.silent = true;
   app.on('error', (error: unknown) => logger.error({ err: error }, 'unhandled error in response'));
-  app.use(observe({ metrics: createHttpMetrics(registry), logger, drainState }));
-  app.use(problemResponses(logger));
+  app.use(observe({ metrics, logger, drainState }));
+  app.use(problemResponses({ logger, storeStatus }));
   app.use(router.routes());
   app.use(unroutedRequests);
+  return app;
+}
+
+/**
+ * The API listener (`PORT`): `/hello/:username`, `/openapi.json` and `/readyz` (the load balancer's health
+ * check goes through the listener the traffic uses). Load shedding in front of Koa, the in-flight limit in
+ * the protected routes. Everything it needs comes in, so tests can swap the store, the clock and the state.
+ */
+export function createApiApp(dependencies: ApiAppDependencies): RequestListener {
+  const { repository, clock, drainState, storeStatus, registry, maxInFlight } = dependencies;
+  const table: RoutingTable = {
+    routes: [helloRoute({ repository, clock }), openApiRoute, readyzRoute({ drainState, storeStatus })],
+    params: { username: usernameParameter },
+  };
+  const app = koaApp(table, dependencies, maxInFlight);
   // In front of Koa, so a saturated process spends next to nothing on requests it refuses.
   const shedding = shedWhenOverloaded({
     load: dependencies.load ?? NEVER_OVERLOADED,
@@ -70,4 +78,17 @@ export function createApp(dependencies: AppDependencies): RequestListener {
     drainState,
   });
   return shedding(app.callback());
+}
+
+/**
+ * The management listener (`MANAGEMENT_PORT`): `/livez`, `/readyz` and `/metrics` only, for the kubelet and
+ * Prometheus. No overload protection: its own small connection cap keeps it reachable while the API
+ * listener is at its cap.
+ */
+export function createManagementApp(dependencies: ManagementAppDependencies): RequestListener {
+  const { drainState, storeStatus, registry } = dependencies;
+  const table: RoutingTable = {
+    routes: [livezRoute, readyzRoute({ drainState, storeStatus }), metricsRoute(registry)],
+  };
+  return koaApp(table, dependencies).callback();
 }

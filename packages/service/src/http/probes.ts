@@ -1,9 +1,8 @@
 import type { DrainState } from '../lifecycle/draining.js';
-import type { UserRepository } from '../store/repository.js';
-import { HttpProblem } from './problem.js';
+import type { StoreStatus } from '../lifecycle/store-status.js';
 import type { RouteDeclaration } from './routes.js';
 
-/** `GET /livez`: the process is up and its event loop turns. */
+/** `GET /livez` (management listener): the process is up and its event loop turns. */
 export const livezRoute: RouteDeclaration = {
   path: '/livez',
   overloadExempt: true,
@@ -17,43 +16,32 @@ export const livezRoute: RouteDeclaration = {
 };
 
 export interface ReadyzDependencies {
-  repository: UserRepository;
   drainState: DrainState;
-  /** A ping slower than this counts as down, so a hung store never hangs the probe. */
-  pingTimeoutMs: number;
+  storeStatus: StoreStatus;
 }
 
-/** `GET /readyz`: 200 only while not draining and while the store answers. */
-export function readyzRoute({ repository, drainState, pingTimeoutMs }: ReadyzDependencies): RouteDeclaration {
+/**
+ * `GET /readyz` (both listeners): whether this process can serve. 200 `{"status":"ready","store":"up"}`
+ * whenever it is not draining, whatever the database does: a database outage makes every replica equally
+ * unable to serve store-backed requests, and taking them all out of the load balancer would turn the fast
+ * 503s of an outage into an empty target group (and a slow return after it). `store` says what a ping saw.
+ * 503 `{"status":"draining",...}` from the shutdown signal on.
+ */
+export function readyzRoute({ drainState, storeStatus }: ReadyzDependencies): RouteDeclaration {
   return {
     path: '/readyz',
     overloadExempt: true,
     methods: {
       GET: {
         async handle(ctx) {
-          if (drainState.draining) throw new HttpProblem(503, 'the server is shutting down');
-          if (!(await pingWithin(repository, pingTimeoutMs)))
-            throw new HttpProblem(503, 'the data store is not reachable');
-          ctx.body = { status: 'ready' };
+          if (drainState.draining) {
+            ctx.status = 503;
+            ctx.body = { status: 'draining', store: storeStatus.state };
+            return;
+          }
+          ctx.body = { status: 'ready', store: await storeStatus.check() };
         },
       },
     },
   };
-}
-
-async function pingWithin(repository: UserRepository, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs, false);
-  });
-  // `async` wrapper: a ping that throws synchronously still counts as "down", not as a bug.
-  const pinged = (async () => repository.ping())().then(
-    () => true,
-    () => false,
-  );
-  try {
-    return await Promise.race([pinged, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

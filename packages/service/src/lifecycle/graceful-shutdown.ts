@@ -4,7 +4,10 @@ import type { Logger } from '../logger.js';
 import type { DrainState } from './draining.js';
 
 export interface GracefulShutdownDependencies {
+  /** The API listener: drained. */
   server: Server;
+  /** The management listener: kept open while the API drains (probes and scrapes), then closed. */
+  managementServer: Server;
   drainState: DrainState;
   closeStore: () => Promise<void>;
   logger: Logger;
@@ -16,17 +19,17 @@ export interface GracefulShutdownDependencies {
 }
 
 /**
- * Returns the signal handler. Hand-written on Node 20's own `server.close()`,
+ * Returns the signal handler. Hand-written on Node's own `server.close()`,
  * `closeIdleConnections()` and `closeAllConnections()`, which cover what http-terminator did (and that
  * library is unmaintained); the one thing they do not do, marking in-flight responses `Connection: close`,
  * is done by the request middleware while `drainState.draining` is set.
  *
  * Phases: not ready (at once) → keep serving for `delayMs` → stop accepting, close idle keep-alive
- * sockets, let in-flight requests finish → close the store → exit 0. Past `timeoutMs` of draining, cut
+ * sockets, let in-flight requests finish → close the management listener → close the store → exit 0. Past `timeoutMs` of draining, cut
  * every connection and exit 1. A second signal exits 1 at once.
  */
 export function gracefulShutdown(dependencies: GracefulShutdownDependencies): (signal: string) => void {
-  const { server, drainState, closeStore, logger, delayMs, timeoutMs, exit } = dependencies;
+  const { server, managementServer, drainState, closeStore, logger, delayMs, timeoutMs, exit } = dependencies;
   let started = false;
 
   async function drain(signal: string): Promise<void> {
@@ -41,11 +44,16 @@ export function gracefulShutdown(dependencies: GracefulShutdownDependencies): (s
     const forceExit = setTimeout(() => {
       logger.error({ timeoutMs }, 'shutdown: drain timed out, closing all connections');
       server.closeAllConnections();
+      managementServer.closeAllConnections();
       exit(1);
     }, timeoutMs);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await closed;
+    // Probes and scrapes are short and idempotent: cut what is left.
+    const managementClosed = new Promise<void>((resolve) => managementServer.close(() => resolve()));
+    managementServer.closeAllConnections();
+    await managementClosed;
 
     logger.info('shutdown: all connections closed, closing the store');
     try {
