@@ -8,7 +8,13 @@ import { type Config, ConfigError, loadConfig } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { createApiApp, createManagementApp } from './http/app.js';
 import { createHttpMetrics } from './http/metrics.js';
-import { API_LIMITS, createHttpServer, listen, MANAGEMENT_LIMITS } from './http/server.js';
+import {
+  apiLimits,
+  createHttpServer,
+  createServerObservers,
+  listen,
+  MANAGEMENT_LIMITS,
+} from './http/server.js';
 import { createDrainState } from './lifecycle/draining.js';
 import { gracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { createStoreStatus } from './lifecycle/store-status.js';
@@ -60,7 +66,9 @@ async function start(config: Config, logger: Logger, logOutput: LogOutput): Prom
   registerLogMetrics(registry, logOutput);
   const storeStatus = createStoreStatus({ repository, logger, registry, pingTimeoutMs: 500 });
   const common = { logger, metrics: createHttpMetrics(registry), drainState, storeStatus };
+  const observers = createServerObservers(registry, logger);
   const server = createHttpServer(
+    'api',
     createApiApp({
       ...common,
       repository,
@@ -69,9 +77,15 @@ async function start(config: Config, logger: Logger, logOutput: LogOutput): Prom
       maxInFlight: config.maxInFlight,
       load: loadSignal(config, logger),
     }),
-    API_LIMITS,
+    apiLimits(config),
+    observers,
   );
-  const managementServer = createHttpServer(createManagementApp({ ...common, registry }), MANAGEMENT_LIMITS);
+  const managementServer = createHttpServer(
+    'management',
+    createManagementApp({ ...common, registry }),
+    MANAGEMENT_LIMITS,
+    observers,
+  );
   const onSignal = gracefulShutdown({
     server,
     managementServer,

@@ -15,6 +15,9 @@ test('defaults', (t) => {
     maxInFlight: 256,
     maxEventLoopDelayMs: 200,
     managementPort: 8081,
+    maxConnections: 1024,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 15_000,
   });
 });
 
@@ -37,6 +40,9 @@ test('every variable is read', (t) => {
       MAX_IN_FLIGHT: '64',
       MAX_EVENT_LOOP_DELAY_MS: '150',
       MANAGEMENT_PORT: '9001',
+      MAX_CONNECTIONS: '100',
+      HEADERS_TIMEOUT_MS: '2000',
+      REQUEST_TIMEOUT_MS: '3000',
     }),
     {
       port: 9000,
@@ -50,6 +56,9 @@ test('every variable is read', (t) => {
       maxInFlight: 64,
       maxEventLoopDelayMs: 150,
       managementPort: 9001,
+      maxConnections: 100,
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 3000,
     },
   );
 });
@@ -69,6 +78,9 @@ for (const [name, value] of [
   ['SHUTDOWN_TIMEOUT_MS', 'soon'],
   ['MAX_IN_FLIGHT', '0'],
   ['MANAGEMENT_PORT', 'x'],
+  ['MAX_CONNECTIONS', '0'],
+  ['HEADERS_TIMEOUT_MS', '50'],
+  ['REQUEST_TIMEOUT_MS', 'never'],
 ] as const) {
   test(`${name}=${value} is rejected with a message naming ${name}`, (t) => {
     const error = t.throws(() => loadConfig({ [name]: value }), { instanceOf: ConfigError });
@@ -90,6 +102,13 @@ test('MANAGEMENT_PORT must differ from PORT (0, any free port, is fine for both)
   t.regex(error?.message ?? '', /MANAGEMENT_PORT/);
   t.is(loadConfig({ PORT: '0', MANAGEMENT_PORT: '0' }).managementPort, 0);
   t.throws(() => loadConfig({ MANAGEMENT_PORT: '8080' }), { instanceOf: ConfigError });
+});
+
+test('REQUEST_TIMEOUT_MS (the whole request) cannot be shorter than HEADERS_TIMEOUT_MS', (t) => {
+  const error = t.throws(() => loadConfig({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '4000' }), {
+    instanceOf: ConfigError,
+  });
+  t.regex(error?.message ?? '', /REQUEST_TIMEOUT_MS/);
 });
 
 test('STORE=postgres without DATABASE_URL is a config error', (t) => {

@@ -91,8 +91,9 @@ test('a request shed while draining closes its connection, like every response d
   t.is(closed.headers.connection, 'close');
 });
 
-test('a shed PUT leaves its keep-alive connection clean for the next request', async (t) => {
-  // Shedding answers before anything reads the body: node:http must discard it, not parse it as a request.
+test('a shed PUT closes its connection (its body is refused unread); the client carries on over a new one', async (t) => {
+  // Shedding answers before anything reads the body: keeping the connection would make node:http read and
+  // discard all of it first, however much the client sends.
   let overloaded = true;
   const app = await startTestApp({ load: { shouldShed: () => overloaded } });
   const client = new Client(app.url, { pipelining: 1 });
@@ -108,6 +109,7 @@ test('a shed PUT leaves its keep-alive connection clean for the next request', a
     body,
   });
   t.is(shed.statusCode, 503);
+  t.is(shed.headers.connection, 'close');
   await shed.body.dump();
 
   overloaded = false;
@@ -118,10 +120,19 @@ test('a shed PUT leaves its keep-alive connection clean for the next request', a
     body: JSON.stringify({ dateOfBirth: '1990-05-17' }),
   });
   t.is(next.statusCode, 204);
+  t.not(next.headers.connection, 'close');
   await next.body.dump();
   const reads = await client.request({ method: 'GET', path: '/hello/Alice' });
   t.is(reads.statusCode, 200);
   await reads.body.dump();
+});
+
+test('a shed GET keeps its connection', async (t) => {
+  const app = await startTestApp({ load: { shouldShed: () => true } });
+  t.teardown(app.close);
+  const shed = await send(app, 'GET', '/hello/Alice');
+  assertProblem(t, shed, 503);
+  t.not(shed.headers.connection, 'close');
 });
 
 test('the health check is never shed, with or without a query string; the management listener never sheds', async (t) => {

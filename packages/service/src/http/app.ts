@@ -9,6 +9,7 @@ import { type LoadSignal, NEVER_OVERLOADED } from '../overload/event-loop-load.j
 import { limitInFlight } from '../overload/in-flight-limit.js';
 import { shedWhenOverloaded } from '../overload/load-shedding.js';
 import type { UserRepository } from '../store/repository.js';
+import { isClientDisconnect } from './client-errors.js';
 import type { AppState } from './context.js';
 import { helloRoute, usernameParameter } from './hello.js';
 import { type HttpMetrics, metricsRoute } from './metrics.js';
@@ -46,11 +47,18 @@ export interface ManagementAppDependencies extends CommonDependencies {
 /** Koa with the request-scoped middleware, the router for `table`, and 404/405 for what it does not route. */
 function koaApp(table: RoutingTable, common: CommonDependencies, maxInFlight?: number): Koa<AppState> {
   const { logger, metrics, drainState, storeStatus } = common;
-  const router = createRouter(table, maxInFlight === undefined ? undefined : limitInFlight(maxInFlight));
+  const router = createRouter(
+    table,
+    maxInFlight === undefined ? undefined : limitInFlight(maxInFlight, logger),
+  );
   const app = new Koa<AppState>();
   // Errors are answered and logged by `problemResponses`; Koa's own stderr printing would duplicate them.
   app.silent = true;
-  app.on('error', (error: unknown) => logger.error({ err: error }, 'unhandled error in response'));
+  app.on('error', (error: unknown) => {
+    // A client that disconnects mid-request is not an error of ours; node's socket errors come here too.
+    if (isClientDisconnect(error)) logger.debug({ code: (error as { code?: unknown }).code }, 'client gone');
+    else logger.error({ err: error }, 'unhandled error in response');
+  });
   app.use(observe({ metrics, logger, drainState }));
   app.use(problemResponses({ logger, storeStatus }));
   app.use(router.routes());

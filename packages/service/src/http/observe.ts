@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Middleware } from 'koa';
 import type { DrainState } from '../lifecycle/draining.js';
 import type { Logger } from '../logger.js';
+import { bodyLeftUnread } from './connection.js';
 import type { AppState } from './context.js';
 import type { HttpMetrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
@@ -31,9 +32,11 @@ export function observe({ metrics, logger, drainState }: ObserveDependencies): M
     try {
       await next();
     } finally {
-      // Checked once the handler is done (Koa writes the head after this), so a request that began before
-      // the shutdown signal also closes its connection: clients move to another replica.
-      if (drainState.draining && !res.headersSent) res.setHeader('Connection', 'close');
+      // Checked once the handler is done (Koa writes the head after this): a request that began before the
+      // shutdown signal also closes its connection (clients move to another replica), and so does one whose
+      // body was refused unread (node:http would read and discard whatever the client keeps sending).
+      if (!res.headersSent && (drainState.draining || bodyLeftUnread(ctx.req)))
+        res.setHeader('Connection', 'close');
       const durationMs = performance.now() - startedAt;
       const label = routeLabel(ctx);
       const status = ctx.status;

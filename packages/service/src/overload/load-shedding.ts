@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
+import { bodyLeftUnread } from '../http/connection.js';
 import {
   OVERLOAD_DETAIL,
   OVERLOAD_RETRY_AFTER_SECONDS,
@@ -62,9 +63,9 @@ export function shedWhenOverloaded({
       }
       shed.inc();
       res.setHeader('X-Request-Id', requestIdFrom(req.headers['x-request-id']));
-      // Like every other response while draining, so the client moves to another replica.
-      if (drainState.draining) res.setHeader('Connection', 'close');
-      // The body, if any, is never read: node:http discards it before the connection's next request.
+      // Like every other response while draining (the client moves to another replica), or when a body is
+      // refused unread (node:http would otherwise read and discard all of it).
+      if (drainState.draining || bodyLeftUnread(req)) res.setHeader('Connection', 'close');
       res.writeHead(503, SHED_HEADERS).end(SHED_BODY);
     };
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -7,6 +7,12 @@ import { request } from 'undici';
 import type { Clock } from '../../src/domain/clock.js';
 import { createApiApp, createManagementApp } from '../../src/http/app.js';
 import { createHttpMetrics } from '../../src/http/metrics.js';
+import {
+  apiLimits,
+  createHttpServer,
+  createServerObservers,
+  MANAGEMENT_LIMITS,
+} from '../../src/http/server.js';
 import { createDrainState, type DrainState } from '../../src/lifecycle/draining.js';
 import { createStoreStatus, type StoreStatus } from '../../src/lifecycle/store-status.js';
 import type { LoadSignal } from '../../src/overload/event-loop-load.js';
@@ -80,7 +86,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     pingTimeoutMs: options.storePingTimeoutMs ?? 500,
   });
   const common = { logger, metrics: createHttpMetrics(registry), drainState, storeStatus };
-  const api = createServer(
+  const observers = createServerObservers(registry, logger);
+  const api = createHttpServer(
+    'api',
     createApiApp({
       ...common,
       repository,
@@ -89,8 +97,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       maxInFlight: options.maxInFlight ?? 512,
       ...(options.load === undefined ? {} : { load: options.load }),
     }),
+    apiLimits({ maxConnections: 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 15_000 }),
+    observers,
   );
-  const management = createServer(createManagementApp({ ...common, registry }));
+  const management = createHttpServer(
+    'management',
+    createManagementApp({ ...common, registry }),
+    MANAGEMENT_LIMITS,
+    observers,
+  );
   const url = await listenOnLoopback(api);
   const managementUrl = await listenOnLoopback(management);
   return {
