@@ -4,6 +4,11 @@
 
 export type Platform = 'aws' | 'minikube';
 export type NatStrategy = 'Single' | 'OnePerAz';
+/** production: the checks a production account needs are enforced (see PRODUCTION_RULES below). */
+export type Environment = 'development' | 'production';
+/** CloudFront viewer security policies at TLS 1.2 (2021 cipher list) or newer. */
+export const VIEWER_TLS_POLICIES = ['TLSv1.2_2021', 'TLSv1.2_2025', 'TLSv1.3_2025'] as const;
+export type ViewerTlsPolicy = (typeof VIEWER_TLS_POLICIES)[number];
 
 export interface DatabaseConfig {
   instanceClass: string;
@@ -24,8 +29,20 @@ export interface DomainConfig {
   hostedZoneId?: string;
 }
 
+/**
+ * GitHub Actions runners hosted by AWS CodeBuild inside the VPC: what deploys a stack whose
+ * EKS endpoint is private. The connection (CodeConnections, GitHub App) is made once by hand.
+ */
+export interface CiRunnerConfig {
+  /** `owner/name` of the GitHub repository whose workflow jobs the runner takes. */
+  githubRepository: string;
+  /** ARN of the CodeConnections connection to GitHub. */
+  connectionArn: string;
+}
+
 export interface AwsStackConfig {
   platform: 'aws';
+  environment: Environment;
   region: string;
   /** Image reference with digest; when set it is deployed as is and nothing is built. */
   image?: string;
@@ -51,6 +68,9 @@ export interface AwsStackConfig {
   cloudFrontPriceClass: 'PriceClass_100' | 'PriceClass_200' | 'PriceClass_All';
   logRetentionDays: number;
   domain?: DomainConfig;
+  /** Minimum TLS policy CloudFront offers viewers on the custom domain. */
+  viewerTlsPolicy: ViewerTlsPolicy;
+  ciRunner?: CiRunnerConfig;
 }
 
 export interface MinikubeStackConfig {
@@ -72,6 +92,7 @@ const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400,
 const IMAGE_WITH_DIGEST = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[a-f0-9]{64}$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const ARN = /^arn:aws[a-z-]*:/;
+const GITHUB_REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
 export class StackConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -159,6 +180,11 @@ function isCidr(value: string): boolean {
   return (
     [a, b, c, d].every((octet) => octet !== undefined && octet <= 255) && bits !== undefined && bits <= 32
   );
+}
+
+/** A CIDR that covers every IPv4 address (any address with prefix length 0). */
+function coversEverything(cidr: string): boolean {
+  return /\/0$/.test(cidr.trim());
 }
 
 function kubernetesMinor(version: string): number | undefined {
@@ -251,9 +277,18 @@ function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
     reader.problems.push('certificateArn and hostedZoneId only apply together with domain');
   }
 
+  const viewerTlsPolicy = reader.oneOf('viewerTlsPolicy', VIEWER_TLS_POLICIES, 'TLSv1.2_2021');
+  const ciRunner = readCiRunner(reader);
+  const environment = reader.oneOf('environment', ['development', 'production'] as const);
+  const wafEnabled = reader.bool('wafEnabled');
+  if (environment === 'production') {
+    checkProduction(reader, { clusterPublicAccessCidrs, domain, ciRunner, wafEnabled });
+  }
+
   const image = readImage(reader);
   return {
     platform: 'aws',
+    environment,
     region: region ?? '',
     ...(image ? { image } : {}),
     replicas: reader.int('replicas', 2, 50, 3),
@@ -268,7 +303,7 @@ function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
     clusterAdminPrincipalArns,
     database,
     deletionProtection: reader.bool('deletionProtection'),
-    wafEnabled: reader.bool('wafEnabled'),
+    wafEnabled,
     wafRateLimitPer5Min: reader.int('wafRateLimitPer5Min', 10, 2_000_000_000, 2000),
     apiThrottleBurst: reader.int('apiThrottleBurst', 1, 5000, 200),
     apiThrottleRate: reader.int('apiThrottleRate', 1, 10000, 100),
@@ -279,7 +314,62 @@ function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
     ),
     logRetentionDays,
     ...(domain ? { domain } : {}),
+    viewerTlsPolicy,
+    ...(ciRunner ? { ciRunner } : {}),
   };
+}
+
+function readCiRunner(reader: Reader): CiRunnerConfig | undefined {
+  const githubRepository = reader.optionalString('ciRunnerGithubRepository');
+  const connectionArn = reader.optionalString('ciRunnerConnectionArn');
+  if (githubRepository === undefined && connectionArn === undefined) return undefined;
+  if (githubRepository === undefined || !GITHUB_REPOSITORY.test(githubRepository)) {
+    reader.problems.push(
+      `ciRunnerGithubRepository must be 'owner/name' of the GitHub repository (got '${githubRepository ?? ''}')`,
+    );
+  }
+  if (
+    connectionArn === undefined ||
+    !/^arn:aws[a-z-]*:(codeconnections|codestar-connections):/.test(connectionArn)
+  ) {
+    reader.problems.push(
+      `ciRunnerConnectionArn must be the ARN of a CodeConnections connection to GitHub (got '${connectionArn ?? ''}')`,
+    );
+  }
+  return { githubRepository: githubRepository ?? '', connectionArn: connectionArn ?? '' };
+}
+
+/**
+ * What a production stack must have on top of the general checks: a control plane that is not
+ * open to the internet, a custom domain with its own certificate (so viewers get TLS 1.2+,
+ * not the default *.cloudfront.net certificate's TLS 1.0 floor), the WAF, and a way for CI to
+ * reach a private control plane.
+ */
+function checkProduction(
+  reader: Reader,
+  stack: {
+    clusterPublicAccessCidrs: string[];
+    domain: DomainConfig | undefined;
+    ciRunner: CiRunnerConfig | undefined;
+    wafEnabled: boolean;
+  },
+): void {
+  for (const cidr of stack.clusterPublicAccessCidrs.filter(coversEverything)) {
+    reader.problems.push(
+      `clusterPublicAccessCidrs: '${cidr}' opens the production EKS API endpoint to the internet; use [] (private endpoint, deploys from the CodeBuild runner in the VPC) or an allow-list of your own CIDRs`,
+    );
+  }
+  if (stack.domain === undefined) {
+    reader.problems.push(
+      'domain and certificateArn are required in production: without them CloudFront serves *.cloudfront.net, whose certificate lets viewers negotiate TLS 1.0',
+    );
+  }
+  if (!stack.wafEnabled) reader.problems.push('wafEnabled must be true in production');
+  if (stack.clusterPublicAccessCidrs.length === 0 && stack.ciRunner === undefined) {
+    reader.problems.push(
+      'ciRunnerGithubRepository and ciRunnerConnectionArn are required in production while the EKS endpoint is private: the CodeBuild runner in the VPC is what deploys it',
+    );
+  }
 }
 
 function readMinikube(reader: Reader): MinikubeStackConfig {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { App, RELEASE_NAME } from './components/app.js';
 import { AppNamespace } from './components/app-namespace.js';
+import { CiRunner } from './components/ci-runner.js';
 import { Cluster } from './components/cluster.js';
 import { Database } from './components/database.js';
 import {
@@ -29,7 +30,8 @@ const APP_NAMESPACE = 'hello';
 function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
   const stack = pulumi.getStack();
   const prefix = `hello-${stack}`;
-  const tags = { app: 'high-available-server', stack };
+  // `environment` also tells the policy pack which rules are production-only.
+  const tags = { app: 'high-available-server', stack, environment: config.environment };
   const shutdown = shutdownTimings();
 
   const network = new Network(prefix, { cidrBlock: config.vpcCidr, natGateways: config.natGateways, tags });
@@ -53,8 +55,22 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     maxSize: config.nodeMaxSize,
     publicAccessCidrs: config.clusterPublicAccessCidrs,
     adminPrincipalArns: config.clusterAdminPrincipalArns,
+    logRetentionDays: config.logRetentionDays,
     tags,
   });
+
+  // The CI runner inside the VPC: what deploys a stack whose EKS endpoint is private.
+  const ciRunner = config.ciRunner
+    ? new CiRunner(prefix, {
+        ...config.ciRunner,
+        projectName: `${prefix}-gha-runner`,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+        logRetentionDays: config.logRetentionDays,
+        tags,
+      })
+    : undefined;
 
   const database = new Database(prefix, {
     identifier: `${prefix}-db`,
@@ -77,6 +93,8 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     clusterReady: cluster.ready,
     deregistrationDelaySeconds: shutdown.deregistrationDelaySeconds,
     deletionProtection: config.deletionProtection,
+    logRetentionDays: config.logRetentionDays,
+    forceDestroyLogs: !config.deletionProtection,
     tags,
   });
 
@@ -84,14 +102,17 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     vpcId: network.vpcId,
     privateSubnetIds: network.privateSubnetIds,
     albSecurityGroupId: loadBalancer.securityGroupId,
-    albListenerArn: loadBalancer.listenerArn,
+    albArn: loadBalancer.arn,
+    albDnsName: loadBalancer.dnsName,
     originHeader: loadBalancer.originHeader,
     throttle: { burstLimit: config.apiThrottleBurst, rateLimit: config.apiThrottleRate },
     logRetentionDays: config.logRetentionDays,
+    forceDestroyLogs: !config.deletionProtection,
     wafEnabled: config.wafEnabled,
     wafRateLimitPer5Min: config.wafRateLimitPer5Min,
     priceClass: config.cloudFrontPriceClass,
     ...(config.domain ? { domain: config.domain } : {}),
+    viewerTlsPolicy: config.viewerTlsPolicy,
     tags,
   });
 
@@ -143,6 +164,7 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     databaseEndpoint: database.address,
     imageRepository: image.imageRepository,
     imageDigest: image.digest,
+    ...(ciRunner ? { ciRunnerLabel: ciRunner.runsOnLabel } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { chartValues } from '@high-available-server/chart';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { ShutdownTimings } from '../shutdown.js';
@@ -14,6 +15,29 @@ export interface AppImage {
   pullPolicy?: 'IfNotPresent' | 'Never' | 'Always';
 }
 
+/**
+ * How the pods reach PostgreSQL (CONTRACTS.md, "Database credentials"): DATABASE_URL as a plain value
+ * without credentials, and the user and password as files from two Secrets: the app role's for the
+ * servers, the owner role's for the migration Job.
+ */
+export interface AppDatabase {
+  /** DATABASE_URL: host, port, database, TLS options; no user or password. */
+  url?: pulumi.Input<string>;
+  /** Secret (keys username, password) of the app role, mounted in the server pods. */
+  appSecretName?: pulumi.Input<string>;
+  /** Secret (same keys) of the owner role, mounted in the migration Job only. */
+  ownerSecretName?: pulumi.Input<string>;
+  /**
+   * @deprecated A Secret holding the whole URL, password included (an env var: a rotated password
+   * needs a restart). Used until the program writes the credential Secrets; then `url` replaces it.
+   */
+  secretName?: pulumi.Input<string>;
+  /** @deprecated Key of the whole URL in `secretName`. */
+  secretKey?: string;
+  /** ConfigMap (and key in it) holding the database CA, mounted so DATABASE_URL can verify TLS. */
+  caBundle?: { configMapName: pulumi.Input<string>; key: string };
+}
+
 export interface AppArgs {
   chartDir: string;
   /** `values-eks.yaml` or `values-minikube.yaml` inside the chart. */
@@ -21,17 +45,40 @@ export interface AppArgs {
   namespace: pulumi.Input<string>;
   provider: k8s.Provider;
   image: AppImage;
-  replicas: number;
-  database: {
-    secretName: pulumi.Input<string>;
-    secretKey: string;
-    /** ConfigMap (and key in it) holding the database CA, mounted so DATABASE_URL can verify TLS. */
-    caBundle?: { configMapName: pulumi.Input<string>; key: string };
-  };
-  shutdown: ShutdownTimings;
-  /** EKS: bind the pods to the Pulumi-owned target group (no Ingress). */
+  /**
+   * @deprecated The replica count lives in the values file (`replicaCount`); index.ts stops passing
+   * it. Until then a value that differs from the file's is refused rather than silently ignored.
+   */
+  replicas?: number;
+  database: AppDatabase;
+  /**
+   * @deprecated Ignored: the drain timings live in the chart's `shutdown` values block, which the pods
+   * read directly and `shutdownTimings()` reads for the target group. index.ts stops passing them.
+   */
+  shutdown?: ShutdownTimings;
+  /** EKS: the Pulumi-owned target group the values file's TargetGroupBinding binds the pods to. */
   targetGroupArn?: pulumi.Input<string>;
   dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+function databaseValues(database: AppDatabase) {
+  const { url, appSecretName, ownerSecretName, secretName, secretKey, caBundle } = database;
+  if (!url && !secretName)
+    throw new Error('App needs database.url (or, until the credential Secrets exist, secretName)');
+  return {
+    ...(url ? { url } : {}),
+    ...(secretName ? { existingSecret: secretName } : {}),
+    ...(secretKey ? { secretKey } : {}),
+    ...(appSecretName || ownerSecretName
+      ? {
+          credentials: {
+            ...(appSecretName ? { appSecret: appSecretName } : {}),
+            ...(ownerSecretName ? { ownerSecret: ownerSecretName } : {}),
+          },
+        }
+      : {}),
+    ...(caBundle ? { caBundle } : {}),
+  };
 }
 
 /**
@@ -45,6 +92,15 @@ export class App extends pulumi.ComponentResource {
   constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
     super('high-available-server:k8s:App', name, {}, opts);
 
+    const replicaCount = chartValues([args.valuesFile]).replicaCount;
+    if (args.replicas !== undefined && args.replicas !== replicaCount) {
+      throw new Error(
+        `replicas=${args.replicas} differs from replicaCount=${String(replicaCount)} in the chart's ${args.valuesFile}: ` +
+          'the values file is the one home of chart settings; change replicaCount there.',
+      );
+    }
+
+    // Only what the program alone knows: everything else comes from the values file.
     const values = {
       image: {
         repository: args.image.repository,
@@ -52,26 +108,8 @@ export class App extends pulumi.ComponentResource {
         ...(args.image.tag ? { tag: args.image.tag } : {}),
         ...(args.image.pullPolicy ? { pullPolicy: args.image.pullPolicy } : {}),
       },
-      replicaCount: args.replicas,
-      store: 'postgres',
-      database: {
-        existingSecret: args.database.secretName,
-        secretKey: args.database.secretKey,
-        ...(args.database.caBundle ? { caBundle: args.database.caBundle } : {}),
-      },
-      shutdown: {
-        preStopSleepSeconds: args.shutdown.preStopSleepSeconds,
-        delayMs: args.shutdown.delayMs,
-        timeoutMs: args.shutdown.timeoutMs,
-      },
-      terminationGracePeriodSeconds: args.shutdown.terminationGracePeriodSeconds,
-      migrations: { enabled: true },
-      ingress: { enabled: false },
-      // No Prometheus Operator is installed by these stacks, so no ServiceMonitor CRD exists.
-      serviceMonitor: { enabled: false },
-      targetGroupBinding: args.targetGroupArn
-        ? { enabled: true, targetGroupArn: args.targetGroupArn }
-        : { enabled: false },
+      database: databaseValues(args.database),
+      ...(args.targetGroupArn ? { targetGroupBinding: { targetGroupArn: args.targetGroupArn } } : {}),
     };
 
     this.release = new k8s.helm.v3.Release(

@@ -17,6 +17,8 @@ export interface ClusterArgs {
   /** Empty: the API endpoint is private only (reachable from inside the VPC). */
   publicAccessCidrs: string[];
   adminPrincipalArns: string[];
+  /** Retention of the control-plane log group (audit logs are the largest log cost). */
+  logRetentionDays: number;
   tags: Record<string, string>;
 }
 
@@ -29,6 +31,8 @@ export class Cluster extends pulumi.ComponentResource {
   readonly clusterName: pulumi.Output<string>;
   readonly kubeconfig: pulumi.Output<string>;
   readonly nodeSecurityGroupId: pulumi.Output<string>;
+  /** Security group of the control plane's ENIs (the private endpoint). */
+  readonly clusterSecurityGroupId: pulumi.Output<string>;
   readonly provider: k8s.Provider;
   /** Control plane, nodes and Pod Identity agent: what any workload must wait for. */
   readonly ready: pulumi.Resource[];
@@ -71,6 +75,18 @@ export class Cluster extends pulumi.ComponentResource {
       };
     });
 
+    // EKS writes to /aws/eks/<name>/cluster and creates it, without expiry, if it is missing:
+    // created here first, it carries the stack's retention and goes with the stack.
+    const controlPlaneLogs = new aws.cloudwatch.LogGroup(
+      `${name}-control-plane`,
+      {
+        name: `/aws/eks/${args.clusterName}/cluster`,
+        retentionInDays: args.logRetentionDays,
+        tags: args.tags,
+      },
+      parent,
+    );
+
     const cluster = new eks.Cluster(
       name,
       {
@@ -94,7 +110,7 @@ export class Cluster extends pulumi.ComponentResource {
         createOidcProvider: false,
         tags: args.tags,
       },
-      parent,
+      { parent: this, dependsOn: [controlPlaneLogs] },
     );
 
     const nodeRole = new aws.iam.Role(
@@ -185,6 +201,7 @@ export class Cluster extends pulumi.ComponentResource {
     this.clusterName = pulumi.output(args.clusterName);
     this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
     this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;
+    this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
     this.ready = [cluster, nodeGroup, podIdentityAgent];
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, parent);
     this.registerOutputs({ clusterName: this.clusterName, nodeSecurityGroupId: this.nodeSecurityGroupId });

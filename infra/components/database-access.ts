@@ -50,6 +50,8 @@ function databaseUrlTemplate(host: string, port: number): string {
 export class DatabaseAccess extends pulumi.ComponentResource {
   readonly secretName: pulumi.Output<string>;
   readonly caBundleConfigMapName: pulumi.Output<string>;
+  /** The role the app namespace's SecretStore assumes: the only principal that reads the secret. */
+  readonly secretReaderRoleArn: pulumi.Output<string>;
   /** Resources the app must wait for (the Secret exists and the CA is in place). */
   readonly ready: pulumi.Resource[];
 
@@ -68,10 +70,11 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       },
       this,
     );
+    const reader = this.secretReaderRole(name, args, role);
     new aws.iam.RolePolicy(
       `${name}-eso-read-db-secret`,
       {
-        role: role.name,
+        role: reader.name,
         policy: pulumi.all([args.masterUserSecretArn, args.secretKmsKeyArn]).apply(([secretArn, keyArn]) =>
           JSON.stringify({
             Version: '2012-10-17',
@@ -112,13 +115,20 @@ export class DatabaseAccess extends pulumi.ComponentResource {
         values: {
           installCRDs: true,
           serviceAccount: { create: true, name: ESO_SERVICE_ACCOUNT },
+          // The controller reconciles stores and secrets in the app namespace only: a SecretStore
+          // created anywhere else is never served, so it can never borrow the controller's role.
+          scopedNamespace: args.namespace,
+          scopedRBAC: true,
+          processClusterStore: false,
+          processClusterExternalSecret: false,
+          processPushSecret: false,
         },
       },
       { ...k8sOpts, dependsOn: [association] },
     );
 
-    // No `auth` block: the store uses the controller's own (Pod Identity) credentials, which can
-    // read this one secret and nothing else.
+    // The store assumes its own role, the only one that can read the secret; the controller's
+    // own (Pod Identity) role can do nothing but assume it.
     const storeName = 'rds-master-user';
     const store = new k8s.apiextensions.CustomResource(
       `${name}-store`,
@@ -126,7 +136,7 @@ export class DatabaseAccess extends pulumi.ComponentResource {
         apiVersion: 'external-secrets.io/v1',
         kind: 'SecretStore',
         metadata: { name: storeName, namespace: args.namespace },
-        spec: { provider: { aws: { service: 'SecretsManager', region: args.region } } },
+        spec: { provider: { aws: { service: 'SecretsManager', region: args.region, role: reader.arn } } },
       },
       { ...k8sOpts, dependsOn: [operator] },
     );
@@ -175,9 +185,66 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       k8sOpts,
     );
 
+    this.secretReaderRoleArn = reader.arn;
     this.secretName = pulumi.output(DATABASE_SECRET_NAME);
     this.caBundleConfigMapName = caBundle.metadata.name;
     this.ready = [externalSecret, caBundle];
     this.registerOutputs({ secretName: this.secretName, caBundleConfigMapName: this.caBundleConfigMapName });
+  }
+
+  /**
+   * The role the SecretStore names: assumable only by the ESO controller's Pod Identity role, and
+   * only from a session Pod Identity tagged with the controller's namespace and service account.
+   * The controller role itself may do nothing but assume this one role.
+   */
+  private secretReaderRole(name: string, args: DatabaseAccessArgs, controller: aws.iam.Role): aws.iam.Role {
+    const reader = new aws.iam.Role(
+      `${name}-db-secret-reader`,
+      {
+        description: `SecretStore in the app namespace: reads the database secret`,
+        assumeRolePolicy: controller.arn.apply((controllerArn) =>
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'TheEsoControllerOnly',
+                Effect: 'Allow',
+                Principal: { AWS: controllerArn },
+                Action: ['sts:AssumeRole', 'sts:TagSession'],
+                Condition: {
+                  StringEquals: {
+                    'aws:PrincipalTag/kubernetes-namespace': ESO_NAMESPACE,
+                    'aws:PrincipalTag/kubernetes-service-account': ESO_SERVICE_ACCOUNT,
+                  },
+                },
+              },
+            ],
+          }),
+        ),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-eso-assume-reader`,
+      {
+        role: controller.name,
+        policy: reader.arn.apply((readerArn) =>
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'AssumeTheSecretReaderOnly',
+                Effect: 'Allow',
+                Action: ['sts:AssumeRole', 'sts:TagSession'],
+                Resource: readerArn,
+              },
+            ],
+          }),
+        ),
+      },
+      { parent: this },
+    );
+    return reader;
   }
 }

@@ -2,11 +2,13 @@ import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import { LogBucket } from './log-bucket.js';
 import { podIdentityRole } from './pod-identity.js';
 
 const CONTAINER_PORT = 8080;
 export const LISTENER_PORT = 80;
 const ORIGIN_HEADER_NAME = 'X-Origin-Verify';
+const ACCESS_LOG_PREFIX = 'alb';
 const LB_CONTROLLER_CHART = {
   chart: 'aws-load-balancer-controller',
   version: '1.14.0',
@@ -26,6 +28,9 @@ export interface LoadBalancerArgs {
   clusterReady: pulumi.Input<pulumi.Resource>[];
   deregistrationDelaySeconds: number;
   deletionProtection: boolean;
+  /** Access logs: kept this many days; the bucket is emptied on destroy when forceDestroyLogs. */
+  logRetentionDays: number;
+  forceDestroyLogs: boolean;
   tags: Record<string, string>;
 }
 
@@ -37,6 +42,7 @@ export interface LoadBalancerArgs {
  */
 export class LoadBalancer extends pulumi.ComponentResource {
   readonly listenerArn: pulumi.Output<string>;
+  readonly arn: pulumi.Output<string>;
   readonly targetGroupArn: pulumi.Output<string>;
   readonly securityGroupId: pulumi.Output<string>;
   readonly dnsName: pulumi.Output<string>;
@@ -79,6 +85,18 @@ export class LoadBalancer extends pulumi.ComponentResource {
       parent,
     );
 
+    // Access logs: one object per 5 minutes per node; ALB writes only to SSE-S3 buckets.
+    const accessLogs = new LogBucket(
+      `${name}-alb-logs`,
+      {
+        namePrefix: `${name}-alb-logs-`,
+        writer: { kind: 'alb', prefix: ACCESS_LOG_PREFIX },
+        retentionDays: args.logRetentionDays,
+        forceDestroy: args.forceDestroyLogs,
+        tags: args.tags,
+      },
+      parent,
+    );
     const alb = new aws.lb.LoadBalancer(
       `${name}-alb`,
       {
@@ -90,9 +108,11 @@ export class LoadBalancer extends pulumi.ComponentResource {
         // Below the service's 65 s keep-alive, so the ALB always closes idle connections first.
         idleTimeout: 60,
         enableDeletionProtection: args.deletionProtection,
+        accessLogs: { enabled: true, bucket: accessLogs.bucketName, prefix: ACCESS_LOG_PREFIX },
         tags: args.tags,
       },
-      parent,
+      // ELB checks it can write to the bucket when logging is switched on.
+      { parent: this, dependsOn: [accessLogs] },
     );
 
     const targetGroup = new aws.lb.TargetGroup(
@@ -156,6 +176,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.controller = this.loadBalancerController(name, args, targetGroup.arn);
 
     this.listenerArn = listener.arn;
+    this.arn = alb.arn;
     this.targetGroupArn = targetGroup.arn;
     this.securityGroupId = securityGroup.id;
     this.dnsName = alb.dnsName;

@@ -11,10 +11,10 @@ test('EKS runs a pinned Kubernetes version of at least 1.33 on standard support'
   t.deepEqual(cluster.upgradePolicy, { supportType: 'STANDARD' });
 });
 
-test('the API endpoint is private, the public one only as the stack file says', (t) => {
+test('the prod API endpoint is private only (production refuses 0.0.0.0/0)', (t) => {
   t.true(cluster.endpointPrivateAccess);
-  t.true(cluster.endpointPublicAccess);
-  t.deepEqual(cluster.publicAccessCidrs, ['0.0.0.0/0']);
+  t.false(cluster.endpointPublicAccess);
+  t.is(cluster.publicAccessCidrs, undefined);
   t.is(cluster.authenticationMode, 'API');
   t.deepEqual(cluster.accessEntries, {});
 });

@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { chartDir, loadHelm } from '@high-available-server/chart/helm';
 import test from 'ava';
-import { chartDir, loadHelm } from '../../packages/chart/test/helpers/helm.js';
 import { named, single } from './support/run-stack.js';
 import { stackRun } from './support/stack-runs.js';
 

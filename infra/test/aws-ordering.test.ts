@@ -63,6 +63,7 @@ test('index.ts only wires components: every resource belongs to one of the diagr
   t.deepEqual(topLevel.map((r) => r.type.split(':').pop()).sort(), [
     'App',
     'AppNamespace',
+    'CiRunner',
     'Cluster',
     'Database',
     'DatabaseAccess',

@@ -1,11 +1,11 @@
 import test from 'ava';
 import { parseStackConfig, StackConfigError } from '../config.js';
-import { type StackName, stackFileConfig } from './support/stack-config.js';
+import { deployableStackConfig, type StackName, stackFileConfig } from './support/stack-config.js';
 
 const NS = 'high-available-server:';
 const readerFor = (config: Record<string, string>) => (key: string) => config[`${NS}${key}`];
 const fromStackFile = (stack: StackName, changes: Record<string, string | undefined> = {}) => {
-  const config = stackFileConfig(stack);
+  const config = deployableStackConfig(stack);
   for (const [key, value] of Object.entries(changes)) {
     if (value === undefined) delete config[`${NS}${key}`];
     else config[`${NS}${key}`] = value;
@@ -36,7 +36,8 @@ test('typed values come out of the strings Pulumi hands over', (t) => {
   if (prod.platform !== 'aws') throw new Error('prod must be aws');
   t.is(prod.nodeMinSize, 3);
   t.true(prod.database.multiAz);
-  t.deepEqual(prod.clusterPublicAccessCidrs, ['0.0.0.0/0']);
+  t.deepEqual(prod.clusterPublicAccessCidrs, []);
+  t.is(prod.environment, 'production');
   t.is(prod.region, 'eu-west-1');
 });
 
@@ -80,7 +81,7 @@ test('an image must be pinned by digest', (t) => {
 
 test('a domain needs a us-east-1 certificate', (t) => {
   t.regex(
-    problemsOf(() => fromStackFile('prod', { domain: 'hello.example.com' }))[0] ?? '',
+    problemsOf(() => fromStackFile('dev', { domain: 'hello.example.com' }))[0] ?? '',
     /certificateArn .* us-east-1/,
   );
 });
@@ -104,5 +105,76 @@ test('an AWS stack without aws:region is refused', (t) => {
     problemsOf(() => parseStackConfig(readerFor(config), undefined)).includes(
       'aws:region is required for platform aws',
     ),
+  );
+});
+
+test('the prod stack file alone is refused until its operator adds the domain, certificate and CI runner', (t) => {
+  const config = stackFileConfig('prod');
+  t.deepEqual(
+    problemsOf(() => parseStackConfig(readerFor(config), config['aws:region'])).map((p) => p.split(':')[0]),
+    [
+      'domain and certificateArn are required in production',
+      'ciRunnerGithubRepository and ciRunnerConnectionArn are required in production while the EKS endpoint is private',
+    ],
+  );
+});
+
+test('production refuses an EKS endpoint open to the internet; an allow-list or a private endpoint passes', (t) => {
+  t.deepEqual(
+    problemsOf(() => fromStackFile('prod', { clusterPublicAccessCidrs: '["203.0.113.0/24","0.0.0.0/0"]' })),
+    [
+      "clusterPublicAccessCidrs: '0.0.0.0/0' opens the production EKS API endpoint to the internet; use [] (private endpoint, deploys from the CodeBuild runner in the VPC) or an allow-list of your own CIDRs",
+    ],
+  );
+  const allowList = fromStackFile('prod', {
+    clusterPublicAccessCidrs: '["203.0.113.7/32"]',
+    ciRunnerGithubRepository: undefined,
+    ciRunnerConnectionArn: undefined,
+  });
+  t.like(allowList, { clusterPublicAccessCidrs: ['203.0.113.7/32'] });
+  t.like(fromStackFile('prod'), { clusterPublicAccessCidrs: [] });
+});
+
+test('development may keep the public endpoint (the trade-off is documented)', (t) => {
+  t.like(fromStackFile('dev'), { environment: 'development', clusterPublicAccessCidrs: ['0.0.0.0/0'] });
+});
+
+test('production refuses a stack without a custom domain or without the WAF', (t) => {
+  const problems = problemsOf(() =>
+    fromStackFile('prod', {
+      domain: undefined,
+      certificateArn: undefined,
+      hostedZoneId: undefined,
+      wafEnabled: 'false',
+    }),
+  );
+  t.true(problems.some((p) => p.startsWith('domain and certificateArn are required in production')));
+  t.true(problems.includes('wafEnabled must be true in production'));
+});
+
+test('viewer TLS policies older than TLSv1.2_2021 are refused, newer ones accepted', (t) => {
+  t.regex(
+    problemsOf(() => fromStackFile('prod', { viewerTlsPolicy: 'TLSv1.1_2016' }))[0] ?? '',
+    /viewerTlsPolicy must be one of/,
+  );
+  t.like(fromStackFile('prod', { viewerTlsPolicy: 'TLSv1.3_2025' }), { viewerTlsPolicy: 'TLSv1.3_2025' });
+  t.like(fromStackFile('dev'), { viewerTlsPolicy: 'TLSv1.2_2021' });
+});
+
+test('the CI runner needs a repository and a CodeConnections ARN', (t) => {
+  t.deepEqual(
+    problemsOf(() =>
+      fromStackFile('prod', { ciRunnerGithubRepository: 'no-slash', ciRunnerConnectionArn: 'x' }),
+    ),
+    [
+      "ciRunnerGithubRepository must be 'owner/name' of the GitHub repository (got 'no-slash')",
+      "ciRunnerConnectionArn must be the ARN of a CodeConnections connection to GitHub (got 'x')",
+    ],
+  );
+});
+
+test('an AWS stack must say whether it is production', (t) => {
+  t.true(
+    problemsOf(() => fromStackFile('dev', { environment: undefined })).includes('environment is required'),
   );
 });

@@ -17,6 +17,7 @@ for (const run of [dev, prod]) {
       'aws:ecr/repository:Repository',
       'eks:index:Cluster',
       'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
+      'aws:lb/loadBalancer:LoadBalancer',
     ]) {
       t.true(
         run.resources.some((r) => r.type === type),

@@ -1,8 +1,12 @@
 import test from 'ava';
 import {
+  albAccessLogs,
+  albDeletionProtectionInProduction,
+  albNotReachableFromInternet,
   cloudFrontHttpsOnly,
   ecrScanOnPush,
   eksControlPlaneLogging,
+  eksEndpointNotOpenInProduction,
   noPublicDatabaseIngress,
   rdsPrivateAndEncrypted,
   type SecurityRule,
@@ -103,8 +107,149 @@ test('CloudFront: HTTPS to viewers and origin passes; plain HTTP or old TLS is r
       "viewerProtocolPolicy 'allow-all' lets viewers use plain HTTP",
       'origin api must use originProtocolPolicy https-only',
       'origin api allows TLSv1',
-      'a custom certificate needs minimumProtocolVersion TLSv1.2_2021',
+      'a custom certificate needs minimumProtocolVersion TLSv1.2_2021 | TLSv1.2_2025 | TLSv1.3_2025 (got TLSv1)',
     ],
+  );
+});
+
+test('CloudFront: newer viewer TLS policies pass; the default certificate fails in production only', (t) => {
+  const type = 'aws:cloudfront/distribution:Distribution';
+  const base = {
+    defaultCacheBehavior: { viewerProtocolPolicy: 'https-only' },
+    origins: [],
+  };
+  for (const minimumProtocolVersion of ['TLSv1.2_2021', 'TLSv1.2_2025', 'TLSv1.3_2025']) {
+    t.deepEqual(
+      passes(cloudFrontHttpsOnly, type, {
+        ...base,
+        viewerCertificate: {
+          acmCertificateArn: 'arn:aws:acm:us-east-1:1:certificate/x',
+          minimumProtocolVersion,
+        },
+      }),
+      [],
+    );
+  }
+  const defaultCertificate = { ...base, viewerCertificate: { cloudfrontDefaultCertificate: true } };
+  t.deepEqual(
+    passes(cloudFrontHttpsOnly, type, { ...defaultCertificate, tags: { environment: 'development' } }),
+    [],
+  );
+  t.deepEqual(
+    passes(cloudFrontHttpsOnly, type, { ...defaultCertificate, tags: { environment: 'production' } }),
+    ['production must serve its own domain and certificate, not *.cloudfront.net (TLS 1.0 allowed)'],
+  );
+});
+
+test('EKS: a production endpoint open to 0.0.0.0/0 (or public without CIDRs) fails; private or allow-listed passes', (t) => {
+  const production = { tags: { environment: 'production' } };
+  const rule = eksEndpointNotOpenInProduction;
+  t.deepEqual(passes(rule, 'eks:index:Cluster', { ...production, endpointPublicAccess: false }), []);
+  t.deepEqual(
+    passes(rule, 'eks:index:Cluster', {
+      ...production,
+      endpointPublicAccess: true,
+      publicAccessCidrs: ['203.0.113.0/24'],
+    }),
+    [],
+  );
+  const open = ['production EKS API endpoint is open to the internet: make it private or list allowed CIDRs'];
+  t.deepEqual(
+    passes(rule, 'eks:index:Cluster', {
+      ...production,
+      endpointPublicAccess: true,
+      publicAccessCidrs: ['0.0.0.0/0'],
+    }),
+    open,
+  );
+  t.deepEqual(passes(rule, 'eks:index:Cluster', { ...production, endpointPublicAccess: true }), open);
+  t.deepEqual(
+    passes(rule, 'aws:eks/cluster:Cluster', {
+      ...production,
+      vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ['0.0.0.0/0'] },
+    }),
+    open,
+  );
+  t.deepEqual(
+    passes(rule, 'eks:index:Cluster', {
+      tags: { environment: 'development' },
+      publicAccessCidrs: ['0.0.0.0/0'],
+    }),
+    [],
+  );
+});
+
+test('ALB: access logs on passes; off or without a bucket fails', (t) => {
+  const type = 'aws:lb/loadBalancer:LoadBalancer';
+  t.deepEqual(passes(albAccessLogs, type, { accessLogs: { enabled: true, bucket: 'logs' } }), []);
+  t.deepEqual(passes(albAccessLogs, 'aws:alb/loadBalancer:LoadBalancer', {}), [
+    'ALB access logs must be enabled, to an S3 bucket',
+  ]);
+  t.deepEqual(passes(albAccessLogs, type, { accessLogs: { enabled: false, bucket: 'logs' } }), [
+    'ALB access logs must be enabled, to an S3 bucket',
+  ]);
+  t.deepEqual(passes(albAccessLogs, type, { loadBalancerType: 'network' }), []);
+});
+
+test('ALB: production needs deletion protection; development may go without', (t) => {
+  const type = 'aws:lb/loadBalancer:LoadBalancer';
+  t.deepEqual(
+    passes(albDeletionProtectionInProduction, type, {
+      tags: { environment: 'production' },
+      enableDeletionProtection: true,
+    }),
+    [],
+  );
+  t.deepEqual(
+    passes(albDeletionProtectionInProduction, type, {
+      tags: { environment: 'production' },
+      enableDeletionProtection: false,
+    }),
+    ['production load balancer must enable deletion protection'],
+  );
+  t.deepEqual(passes(albDeletionProtectionInProduction, type, { tags: { environment: 'development' } }), []);
+});
+
+test('ALB: no listener reachable from outside the VPC — internet-facing LBs and internet ingress fail', (t) => {
+  const rule = albNotReachableFromInternet;
+  t.deepEqual(passes(rule, 'aws:lb/loadBalancer:LoadBalancer', { internal: true }), []);
+  t.deepEqual(passes(rule, 'aws:lb/loadBalancer:LoadBalancer', { internal: false }), [
+    'load balancer must be internal (its listeners would face the internet)',
+  ]);
+  t.deepEqual(passes(rule, 'aws:alb/loadBalancer:LoadBalancer', {}), [
+    'load balancer must be internal (its listeners would face the internet)',
+  ]);
+  t.deepEqual(
+    passes(rule, 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule', {
+      cidrIpv4: '0.0.0.0/0',
+      fromPort: 80,
+      toPort: 80,
+    }),
+    ['security group ingress from 0.0.0.0/0'],
+  );
+  t.deepEqual(
+    passes(rule, 'aws:ec2/securityGroup:SecurityGroup', {
+      ingress: [{ ipv6CidrBlocks: ['::/0'], fromPort: 443 }],
+    }),
+    ['security group ingress from ::/0'],
+  );
+  t.deepEqual(
+    passes(rule, 'aws:ec2/securityGroupRule:SecurityGroupRule', {
+      type: 'ingress',
+      cidrBlocks: ['0.0.0.0/0'],
+    }),
+    ['security group ingress from 0.0.0.0/0'],
+  );
+  t.deepEqual(
+    passes(rule, 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule', {
+      referencedSecurityGroupId: 'sg-1',
+    }),
+    [],
+  );
+  // Egress to the internet (the CI runner's HTTPS out) is not a way in.
+  t.deepEqual(
+    passes(rule, 'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule', { cidrIpv4: '0.0.0.0/0' }),
+    [],
   );
 });
 

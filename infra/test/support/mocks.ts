@@ -60,6 +60,18 @@ function outputsFor(type: string, name: string, inputs: Record<string, unknown>)
       return { apiEndpoint: 'https://abc123.execute-api.eu-west-1.amazonaws.com' };
     case 'aws:apigatewayv2/stage:Stage':
       return { invokeUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/' };
+    case 'aws:apigateway/restApi:RestApi':
+      return { rootResourceId: 'root-resource-id' };
+    case 'aws:apigateway/stage:Stage':
+      return {
+        invokeUrl: `https://abc123.execute-api.eu-west-1.amazonaws.com/${String(inputs.stageName)}`,
+        arn: `arn:aws:apigateway:eu-west-1::/restapis/abc123/stages/${String(inputs.stageName)}`,
+      };
+    // AWS completes bucketPrefix with a unique suffix.
+    case 'aws:s3/bucket:Bucket': {
+      const bucket = `${String(inputs.bucketPrefix ?? `${name}-`)}20250101000000000000000001`;
+      return { bucket, arn: `arn:aws:s3:::${bucket}` };
+    }
     case 'aws:cloudfront/distribution:Distribution':
       return { domainName: 'd111111abcdef8.cloudfront.net', hostedZoneId: 'Z2FDTNDATAQYW2' };
     case 'aws:lb/loadBalancer:LoadBalancer':
@@ -113,6 +125,9 @@ export function createMocks(registrations: Registration[]): pulumi.runtime.Mocks
           return { id: CACHING_DISABLED_ID, name: args.inputs.name };
         case 'aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy':
           return { id: ALL_VIEWER_EXCEPT_HOST_ID, name: args.inputs.name };
+        case 'aws:elb/getServiceAccount:getServiceAccount':
+          // The ELB account of eu-west-1, as AWS documents it.
+          return { id: '156460612806', arn: 'arn:aws:iam::156460612806:root' };
         case 'aws:index/getRegion:getRegion':
           return { name: 'eu-west-1', region: 'eu-west-1' };
         case 'aws:index/getCallerIdentity:getCallerIdentity':

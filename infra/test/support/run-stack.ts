@@ -1,7 +1,7 @@
 import type { ProgramDeps } from '../../deps.js';
 import { REPO_ROOT } from '../../paths.js';
 import { createMocks, type Registration } from './mocks.js';
-import { type StackName, stackFileConfig } from './stack-config.js';
+import { deployableStackConfig, type StackName } from './stack-config.js';
 
 export const FAKE_CA_BUNDLE =
   '-----BEGIN CERTIFICATE-----\nTEST-ONLY-NOT-A-CERTIFICATE\n-----END CERTIFICATE-----\n';
@@ -23,7 +23,7 @@ export interface StackRun {
  * (ava runs every file in its own process).
  */
 export async function runStack(stack: StackName, overrides: Record<string, string> = {}): Promise<StackRun> {
-  const config = { ...stackFileConfig(stack), ...overrides };
+  const config = { ...deployableStackConfig(stack), ...overrides };
   process.env.PULUMI_CONFIG = JSON.stringify(config);
   // Mocks and config must be in place before the program (and the providers) load.
   const pulumi = await import('@pulumi/pulumi');

@@ -24,6 +24,7 @@ import type { StackName } from './stack-config.js';
 // support code and the stack file. A lock file keeps concurrent ava workers from duplicating it.
 
 const INFRA = join(REPO_ROOT, 'infra');
+const CHART = join(REPO_ROOT, 'packages', 'chart');
 const CACHE = join(INFRA, '.cache', 'mock-runs');
 const DUMP = fileURLToPath(new URL('./dump-stack.ts', import.meta.url));
 const execFileAsync = promisify(execFile);
@@ -42,6 +43,10 @@ function cacheKey(stack: StackName, overrides: Record<string, string>): string {
   const hash = createHash('sha256').update(JSON.stringify({ stack, overrides }));
   const inputs = [
     ...sourcesOf(INFRA),
+    // The program reads the chart's values files (replica count, drain timings).
+    ...readdirSync(CHART)
+      .filter((name) => /^values.*\.yaml$/.test(name))
+      .map((name) => join(CHART, name)),
     join(REPO_ROOT, `Pulumi.${stack}.yaml`),
     join(REPO_ROOT, 'pnpm-lock.yaml'),
   ].sort();

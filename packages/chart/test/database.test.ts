@@ -25,6 +25,7 @@ test('the server gets every setting the service reads', async (t) => {
   const env = serverEnv(await helm.render());
   for (const name of [
     'PORT',
+    'MANAGEMENT_PORT',
     'HOST',
     'STORE',
     'DATABASE_URL',
@@ -36,12 +37,13 @@ test('the server gets every setting the service reads', async (t) => {
     t.true(env.has(name), name);
   }
   t.is(env.get('PORT')?.value, '8080');
+  t.is(env.get('MANAGEMENT_PORT')?.value, '8081');
   t.is(env.get('HOST')?.value, '0.0.0.0');
   t.is(env.get('MAX_IN_FLIGHT')?.value, '256');
   t.is(env.get('MAX_EVENT_LOOP_DELAY_MS')?.value, '200');
 });
 
-test('postgres: DATABASE_URL comes from the existing Secret, never from values', async (t) => {
+test('quick start: DATABASE_URL with its password comes from the existing Secret, never from values', async (t) => {
   const manifests = await helm.render({
     set: { 'database.existingSecret': 'rds-url', 'database.secretKey': 'url' },
   });
@@ -53,7 +55,10 @@ test('postgres: DATABASE_URL comes from the existing Secret, never from values',
 
 test('postgres without a Secret fails with a clear message', async (t) => {
   const error = await helm.renderError({ set: { 'database.existingSecret': '' } });
-  t.regex(error, /store=postgres needs database\.existingSecret/);
+  t.regex(
+    error,
+    /store=postgres needs database\.url \(with database\.credentials\) or database\.existingSecret/,
+  );
 });
 
 test('memory: STORE is set, no DATABASE_URL, no migration Job, one replica', async (t) => {

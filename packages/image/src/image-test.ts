@@ -126,6 +126,21 @@ async function main() {
       () => checkImageConfig(theEngine, IMAGE_TAG),
     );
     await report.check(
+      "image runs the repository's Node (.node-version): the runtime tested is the one shipped",
+      async () => {
+        const pinned = (await readFile(join(paths.repoRoot, '.node-version'), 'utf8')).trim();
+        const { stdout } = await theEngine.must(
+          ['run', '--rm', '--entrypoint', 'node', IMAGE_TAG, '--version'],
+          {
+            timeoutMs: 60_000,
+          },
+        );
+        if (stdout.trim() !== `v${pinned}`)
+          throw new Error(`the image runs node ${stdout.trim()}, .node-version says ${pinned}`);
+        return `node ${stdout.trim()}`;
+      },
+    );
+    await report.check(
       `image contents: production dependencies only, no sources, no package-manager caches, /app under ${megabytes(APP_BUDGET_BYTES)}`,
       async () => {
         const files = await listImageFiles(theEngine, IMAGE_TAG, runDir);

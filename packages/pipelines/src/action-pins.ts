@@ -1,22 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
-export interface ShaPin {
+/** One third-party action, pinned: the release tag and the commit it points to. */
+export interface ActionPin {
+  /** `owner/repo` (or `owner/repo/path` for an action in a subdirectory). */
   action: string;
+  tag: string;
   sha: string;
-  version: string;
-  evidence: string[];
-}
-
-export interface TagPin {
-  action: string;
-  version: string;
-  reason: string;
-}
-
-export interface ActionPins {
-  pinned: ShaPin[];
-  toPin: TagPin[];
+  /** The tag is an annotated tag object: `git ls-remote` shows the commit on its `^{}` line. */
+  annotated: boolean;
+  /** `runs.using` of the action's metadata at that commit (node24, composite, docker). */
+  runtime: string;
 }
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
@@ -28,33 +22,29 @@ function text(value: unknown, where: string): string {
 }
 
 /** Reads and validates action-pins.yaml; every problem is a thrown error naming the entry. */
-export function loadActionPins(path: string): ActionPins {
-  const doc = parse(readFileSync(path, 'utf8')) as { pinned?: unknown; toPin?: unknown } | null;
-  const pinnedRaw = Array.isArray(doc?.pinned) ? doc.pinned : [];
-  const toPinRaw = Array.isArray(doc?.toPin) ? doc.toPin : [];
-  const pinned = pinnedRaw.map((entry: Record<string, unknown>, i): ShaPin => {
-    const where = `pinned[${i}]`;
+export function loadActionPins(path: string): ActionPin[] {
+  const doc = parse(readFileSync(path, 'utf8')) as { actions?: unknown } | null;
+  if (!Array.isArray(doc?.actions)) throw new Error(`${path}: no \`actions\` list`);
+  const pins = doc.actions.map((entry: Record<string, unknown>, i): ActionPin => {
+    const where = `actions[${i}]`;
     const sha = text(entry.sha, `${where}.sha`);
     if (!FULL_SHA.test(sha)) throw new Error(`${where}.sha must be 40 lowercase hex digits`);
-    const evidence = entry.evidence;
-    if (!Array.isArray(evidence) || evidence.length === 0) {
-      throw new Error(`${where}.evidence must list where the SHA was verified`);
-    }
     return {
       action: text(entry.action, `${where}.action`),
+      tag: text(entry.tag, `${where}.tag`),
       sha,
-      version: text(entry.version, `${where}.version`),
-      evidence: evidence.map((item, j) => text(item, `${where}.evidence[${j}]`)),
+      annotated: entry.annotated === true,
+      runtime: text(entry.runtime, `${where}.runtime`),
     };
   });
-  const toPin = toPinRaw.map(
-    (entry: Record<string, unknown>, i): TagPin => ({
-      action: text(entry.action, `toPin[${i}].action`),
-      version: text(entry.version, `toPin[${i}].version`),
-      reason: text(entry.reason, `toPin[${i}].reason`),
-    }),
-  );
-  return { pinned, toPin };
+  const seen = new Set<string>();
+  for (const pin of pins) {
+    // One release per action: two pins of one action would let the workflows drift apart.
+    const key = pin.action.toLowerCase();
+    if (seen.has(key)) throw new Error(`${path}: ${pin.action} is listed twice`);
+    seen.add(key);
+  }
+  return pins;
 }
 
 export interface UsesCheck {
@@ -63,27 +53,23 @@ export interface UsesCheck {
 }
 
 /**
- * Why a `uses:` value is not acceptably pinned, or undefined when it is. Local actions
- * (`./…`) are part of this repository and need no pin.
+ * Why a `uses:` value is not pinned as action-pins.yaml says, or undefined when it is. Local
+ * actions (`./…`) are part of this repository and need no pin. Owner and repository names are
+ * compared without case, as GitHub resolves them.
  */
-export function pinProblem(ref: UsesCheck, pins: ActionPins): string | undefined {
+export function pinProblem(ref: UsesCheck, pins: ActionPin[]): string | undefined {
   if (ref.uses.startsWith('./')) return undefined;
   if (ref.uses.startsWith('docker://')) return `${ref.uses}: docker:// actions are not allowed (no pin list)`;
   const at = ref.uses.lastIndexOf('@');
   if (at === -1) return `${ref.uses}: no @ref`;
   const action = ref.uses.slice(0, at);
   const version = ref.uses.slice(at + 1);
-  if (FULL_SHA.test(version)) {
-    const pin = pins.pinned.find((p) => p.action === action && p.sha === version);
-    if (!pin) return `${ref.uses}: SHA not in action-pins.yaml \`pinned\` (unverified SHA)`;
-    if (ref.comment !== pin.version) {
-      return `${ref.uses}: version comment '# ${ref.comment ?? ''}' differs from pinned version ${pin.version}`;
-    }
-    return undefined;
+  const pin = pins.find((p) => p.action.toLowerCase() === action.toLowerCase());
+  if (!pin) return `${ref.uses}: ${action} is not in action-pins.yaml`;
+  if (!FULL_SHA.test(version)) return `${ref.uses}: not pinned to a full commit SHA (want ${pin.sha})`;
+  if (version !== pin.sha) return `${ref.uses}: action-pins.yaml pins ${pin.tag} = ${pin.sha}`;
+  if (ref.comment !== pin.tag) {
+    return `${ref.uses}: comment '# ${ref.comment ?? ''}' must name the pinned tag ${pin.tag}`;
   }
-  const tag = pins.toPin.find((p) => p.action === action);
-  if (!tag)
-    return `${ref.uses}: not pinned to a full commit SHA and not listed in action-pins.yaml \`toPin\``;
-  if (tag.version !== version) return `${ref.uses}: toPin lists ${action}@${tag.version}, not @${version}`;
   return undefined;
 }

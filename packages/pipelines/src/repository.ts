@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type ActionPins, loadActionPins } from './action-pins.js';
+import { type ActionPin, loadActionPins } from './action-pins.js';
 import { type LocalAction, loadLocalActions } from './local-actions.js';
 import { findRepoRoot } from './repo-root.js';
 import { loadWorkflows, type WorkflowFile } from './workflows.js';
@@ -19,7 +19,7 @@ export interface Repository {
   /** The actions in .github/actions/<name>/. */
   localActions: LocalAction[];
   workspace: Workspace;
-  pins: ActionPins;
+  pins: ActionPin[];
 }
 
 const PINS_FILE = fileURLToPath(new URL('../action-pins.yaml', import.meta.url));

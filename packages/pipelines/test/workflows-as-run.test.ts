@@ -96,6 +96,35 @@ test('inputs come from with: first, then the default, else empty; the caller env
   t.deepEqual(steps[1]?.step.env, { FROM_CALLER: '1' });
 });
 
+test("the calling step's if: joins each inner step's", (t) => {
+  const conditional = localAction(
+    'conditional',
+    `
+name: conditional
+description: one step with a condition, one without
+runs:
+  using: composite
+  steps:
+    - run: echo always
+      shell: bash
+    - if: \${{ runner.os == 'Linux' }}
+      run: echo linux
+      shell: bash
+`,
+  );
+  const steps = runView(
+    `      - uses: ./.github/actions/conditional
+        if: github.actor != 'bot'`,
+    [conditional],
+  );
+  t.is(steps[1]?.step.if, "github.actor != 'bot'");
+  t.is(steps[2]?.step.if, "(github.actor != 'bot') && (runner.os == 'Linux')");
+  t.is(
+    runView('      - uses: ./.github/actions/conditional', [conditional])[2]?.step.if,
+    expression("runner.os == 'Linux'"),
+  );
+});
+
 test('failure messages name the job step and the step inside the action', (t) => {
   const steps = runView('      - uses: ./.github/actions/setup');
   t.is(
@@ -162,7 +191,7 @@ test('ci.yml › lint as run: checkout, the setup action (pnpm, Node, frozen ins
     (ci?.workflow.jobs.lint?.steps ?? []).map((step) => step.uses?.replace(/@.*/, '') ?? step.run),
     [
       'actions/checkout',
-      'pnpm/action-setup',
+      'pnpm/setup',
       'actions/setup-node',
       'pnpm install --frozen-lockfile',
       'pnpm lint',

@@ -1,19 +1,14 @@
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import test from 'ava';
 import { request } from 'undici';
-import { startListeningService } from './helpers/service-process.js';
+import { serviceForFile } from './helpers/shared-service.js';
 
-let service: Awaited<ReturnType<typeof startListeningService>>;
-
-test.before(async () => {
-  service = await startListeningService();
-});
-test.after.always(() => service?.service.kill());
+const service = serviceForFile(test);
 
 const BODY = Buffer.from('{"dateOfBirth":"1990-05-17"}');
 
 async function put(path: string, encoding: string, body: Buffer) {
-  const response = await request(`http://127.0.0.1:${service.port}${path}`, {
+  const response = await request(`http://127.0.0.1:${service().port}${path}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json', 'content-encoding': encoding },
     body,
@@ -64,13 +59,13 @@ test('an unknown Content-Encoding: 415 problem+json', async (t) => {
 
 test('none of it is logged as an error', async (t) => {
   await put('/hello/Alice', 'gzip', Buffer.from('not gzip'));
-  const marker = await request(`http://127.0.0.1:${service.port}/readyz`, {
+  const marker = await request(`http://127.0.0.1:${service().port}/readyz`, {
     headers: { 'x-request-id': 'm-1' },
   });
   await marker.body.dump();
-  await service.service.waitForLog((line) => line.requestId === 'm-1');
+  await service().service.waitForLog((line) => line.requestId === 'm-1');
   t.deepEqual(
-    service.service.logs.filter((line) => line.level === 'error' || line.level === 'fatal'),
+    service().service.logs.filter((line) => line.level === 'error' || line.level === 'fatal'),
     [],
   );
 });

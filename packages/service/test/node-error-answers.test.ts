@@ -1,15 +1,10 @@
 import test from 'ava';
 import { closedWithin, openRaw, problemShape } from './helpers/raw-http.js';
-import { startListeningService } from './helpers/service-process.js';
+import { serviceForFile } from './helpers/shared-service.js';
 
 // node:http answers these itself, before any request reaches Koa; they must look like every other error.
 // A real process, raw sockets: a client library would refuse to send most of these.
-let service: Awaited<ReturnType<typeof startListeningService>>;
-
-test.before(async () => {
-  service = await startListeningService({ HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '2000' });
-});
-test.after.always(() => service?.service.kill());
+const service = serviceForFile(test, { HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '2000' });
 
 const cases: [string, number, string | (() => string)][] = [
   ['a request line that is not HTTP', 400, 'HELLO THERE\r\n\r\n'],
@@ -34,7 +29,7 @@ for (const [label, status, request] of cases) {
   test.serial(
     `${label}: ${status} problem+json with the security headers and a request id, then close`,
     async (t) => {
-      const connection = await openRaw(service.port);
+      const connection = await openRaw(service().port);
       t.teardown(() => connection.destroy());
       connection.write(typeof request === 'string' ? request : request());
       const [response] = await connection.responses(1);
@@ -50,7 +45,7 @@ for (const [label, status, request] of cases) {
 test.serial(
   'headers that do not arrive within HEADERS_TIMEOUT_MS: 408 problem+json, then close',
   async (t) => {
-    const connection = await openRaw(service.port);
+    const connection = await openRaw(service().port);
     t.teardown(() => connection.destroy());
     connection.write('GET /readyz HTTP/1.1\r\nHost: x\r\n');
     const started = Date.now();
@@ -64,7 +59,7 @@ test.serial(
 );
 
 test.serial('the management listener answers node errors the same way', async (t) => {
-  const connection = await openRaw(service.managementPort);
+  const connection = await openRaw(service().managementPort);
   t.teardown(() => connection.destroy());
   connection.write('GET /livez HTTP/1.1\r\n\r\n');
   const [response] = await connection.responses(1);
@@ -73,10 +68,10 @@ test.serial('the management listener answers node errors the same way', async (t
 });
 
 test.serial('protocol errors are counted by code, in bounded labels', async (t) => {
-  const connection = await openRaw(service.port);
+  const connection = await openRaw(service().port);
   connection.write('HELLO THERE\r\n\r\n');
   await connection.closed;
-  const response = await fetch(`http://127.0.0.1:${service.managementPort}/metrics`);
+  const response = await fetch(`http://127.0.0.1:${service().managementPort}/metrics`);
   const text = await response.text();
   t.regex(text, /^http_client_errors_total\{listener="api",code="HPE_[A-Z_]+"\} [1-9]\d*$/m);
   t.regex(text, /^http_client_errors_total\{listener="api",code="ERR_HTTP_REQUEST_TIMEOUT"\} [1-9]\d*$/m);

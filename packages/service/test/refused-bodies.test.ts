@@ -1,15 +1,10 @@
 import test from 'ava';
 import { closedWithin, openRaw, problemShape } from './helpers/raw-http.js';
-import { startListeningService } from './helpers/service-process.js';
+import { serviceForFile } from './helpers/shared-service.js';
 
 // A body the server refuses must be refused before the client is invited to send it, and the connection
 // closed: otherwise node:http reads and discards whatever the client keeps sending (500 MB in a second).
-let service: Awaited<ReturnType<typeof startListeningService>>;
-
-test.before(async () => {
-  service = await startListeningService();
-});
-test.after.always(() => service?.service.kill());
+const service = serviceForFile(test);
 
 const put = (headers: string) => `PUT /hello/Alice HTTP/1.1\r\nHost: x\r\n${headers}\r\n`;
 
@@ -19,7 +14,7 @@ for (const [label, status, headers] of [
   ['a bad username', 400, 'Content-Type: application/json\r\nContent-Length: 28\r\n'],
 ] as const) {
   test(`Expect: 100-continue with ${label}: ${status} at once, no "100 Continue", connection closed`, async (t) => {
-    const connection = await openRaw(service.port);
+    const connection = await openRaw(service().port);
     t.teardown(() => connection.destroy());
     const request = put(`${headers}Expect: 100-continue\r\n`);
     connection.write(status === 400 ? request.replace('/hello/Alice', '/hello/Al1ce') : request);
@@ -37,7 +32,7 @@ for (const [label, status, headers] of [
 }
 
 test('Expect: 100-continue with an acceptable request: "100 Continue", then the body, then 204', async (t) => {
-  const connection = await openRaw(service.port);
+  const connection = await openRaw(service().port);
   t.teardown(() => connection.destroy());
   const body = '{"dateOfBirth":"1990-05-17"}';
   connection.write(
@@ -52,7 +47,7 @@ test('Expect: 100-continue with an acceptable request: "100 Continue", then the 
 });
 
 test('a client that keeps sending after a 413 is cut off: the server does not read what it refused', async (t) => {
-  const connection = await openRaw(service.port);
+  const connection = await openRaw(service().port);
   t.teardown(() => connection.destroy());
   connection.write(put('Content-Type: application/json\r\nContent-Length: 1000000000\r\n'));
   const chunk = Buffer.alloc(64 * 1024, 0x20);
@@ -72,7 +67,7 @@ test('a client that keeps sending after a 413 is cut off: the server does not re
 });
 
 test('a body left unread (415 without Expect) closes the connection; a read one keeps it', async (t) => {
-  const refused = await openRaw(service.port);
+  const refused = await openRaw(service().port);
   t.teardown(() => refused.destroy());
   refused.write(`${put('Content-Type: text/plain\r\nContent-Length: 5000\r\n')}${'x'.repeat(100)}`);
   const [response] = await refused.responses(1);
@@ -80,7 +75,7 @@ test('a body left unread (415 without Expect) closes the connection; a read one 
   t.is(response?.headers.connection, 'close');
   t.true(await closedWithin(refused, 2000));
 
-  const kept = await openRaw(service.port);
+  const kept = await openRaw(service().port);
   t.teardown(() => kept.destroy());
   kept.write(`${put('Content-Type: application/json\r\nContent-Length: 2\r\n')}[]`);
   const [bad] = await kept.responses(1);

@@ -27,6 +27,9 @@ export const everything: ChartInput = {
     'targetGroupBinding.targetGroupArn': targetGroupArn,
     'targetGroupBinding.securityGroupId': albSecurityGroupId,
     'database.caBundle.configMapName': 'rds-ca',
+    'database.url': 'postgres://db.example:5432/hello',
+    'database.credentials.appSecret': 'hello-database-app',
+    'database.credentials.ownerSecret': 'hello-database-owner',
     'migrations.enabled': true,
   },
 };
