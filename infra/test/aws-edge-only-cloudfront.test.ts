@@ -59,7 +59,7 @@ for (const run of runs) {
 
   test(`${run.stack}: the origin WAF logs what it refuses, without the secret`, (t) => {
     const logging = ofType(run, 'aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration').find(
-      (l) => l.name === 'hello-' + run.stack + '-origin-waf',
+      (l) => l.name === `hello-${run.stack}-origin-waf`,
     );
     t.truthy(logging);
     t.deepEqual(logging?.inputs.redactedFields, [{ singleHeader: { name: 'x-origin-verify' } }]);

@@ -16,6 +16,14 @@ export interface Config {
   maxInFlight: number;
   /** Shed load while the event loop is saturated and its p99 delay exceeds this (or its CPU limit throttles it); 0 turns event-loop shedding off. */
   maxEventLoopDelayMs: number;
+  /** The management listener: `/livez`, `/readyz`, `/metrics` (never on `port`). */
+  managementPort: number;
+  /** Open connections the API listener holds at most; new ones beyond are closed at once. */
+  maxConnections: number;
+  /** A request's headers must arrive within this (408 otherwise). */
+  headersTimeoutMs: number;
+  /** A whole request, body included, must arrive within this (408 otherwise): the body deadline. */
+  requestTimeoutMs: number;
 }
 
 /** Thrown with one line per bad variable; `main` prints the message and exits 1. */
@@ -39,6 +47,8 @@ function integerValidator(min: number, max: number) {
 const portNumber = integerValidator(0, 65_535);
 const milliseconds = integerValidator(0, 3_600_000);
 const positiveCount = integerValidator(1, 1_000_000);
+// Connection timeouts: at least 100 ms (node:http checks them every half of the shorter, at most every 5 s).
+const timeout = integerValidator(100, 600_000);
 
 /** Validates the environment once at start-up. The only reader of the environment: `main` passes `process.env` in. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -65,6 +75,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       SHUTDOWN_TIMEOUT_MS: milliseconds({ default: 10_000 }),
       MAX_IN_FLIGHT: positiveCount({ default: 256 }),
       MAX_EVENT_LOOP_DELAY_MS: milliseconds({ default: 200 }),
+      MANAGEMENT_PORT: portNumber({ default: 8081 }),
+      MAX_CONNECTIONS: positiveCount({ default: 1024 }),
+      HEADERS_TIMEOUT_MS: timeout({ default: 10_000 }),
+      REQUEST_TIMEOUT_MS: timeout({ default: 15_000 }),
     },
     {
       reporter: ({ errors }) => {
@@ -73,6 +87,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       },
     },
   );
+  if (cleaned.REQUEST_TIMEOUT_MS < cleaned.HEADERS_TIMEOUT_MS) {
+    throw new ConfigError(
+      `Invalid configuration:\n  REQUEST_TIMEOUT_MS: must be at least HEADERS_TIMEOUT_MS (${cleaned.HEADERS_TIMEOUT_MS}): the headers are part of the request`,
+    );
+  }
+  if (cleaned.MANAGEMENT_PORT === cleaned.PORT && cleaned.PORT !== 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n  MANAGEMENT_PORT: must differ from PORT (${cleaned.PORT}): metrics and probes get their own listener`,
+    );
+  }
   const databaseUrl = cleaned.DATABASE_URL;
   if (cleaned.DATABASE_PASSWORD_FILE !== undefined && databaseUrl && hasPassword(databaseUrl)) {
     throw new ConfigError(
@@ -92,6 +116,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownTimeoutMs: cleaned.SHUTDOWN_TIMEOUT_MS,
     maxInFlight: cleaned.MAX_IN_FLIGHT,
     maxEventLoopDelayMs: cleaned.MAX_EVENT_LOOP_DELAY_MS,
+    managementPort: cleaned.MANAGEMENT_PORT,
+    maxConnections: cleaned.MAX_CONNECTIONS,
+    headersTimeoutMs: cleaned.HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: cleaned.REQUEST_TIMEOUT_MS,
   };
 }
 

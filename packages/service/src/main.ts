@@ -6,16 +6,25 @@ import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { systemClock } from './domain/clock.js';
-import { createApp } from './http/app.js';
-import { createHttpServer, listen } from './http/server.js';
-import { cgroupThrottledTime } from './lifecycle/cpu-throttling.js';
-import { monitorEventLoopLoad, NEVER_OVERLOADED } from './lifecycle/event-loop-load.js';
+import { createApiApp, createManagementApp } from './http/app.js';
+import { createHttpMetrics } from './http/metrics.js';
+import {
+  apiLimits,
+  createHttpServer,
+  createServerObservers,
+  listen,
+  MANAGEMENT_LIMITS,
+} from './http/server.js';
+import { createDrainState } from './lifecycle/draining.js';
 import { gracefulShutdown } from './lifecycle/graceful-shutdown.js';
-import { createReadiness } from './lifecycle/readiness.js';
-import { createLogger, type Logger } from './logger.js';
+import { createStoreStatus } from './lifecycle/store-status.js';
+import { batchedOutput, createLogger, type Logger, type LogOutput, registerLogMetrics } from './logger.js';
+import { cgroupThrottledTime } from './overload/cpu-throttling.js';
+import { type LoadSignal, monitorEventLoopLoad, NEVER_OVERLOADED } from './overload/event-loop-load.js';
 import { openStore } from './store/open-store.js';
 
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+const EXIT_FLUSH_MS = 250;
 
 function configOrExit(): Config {
   try {
@@ -31,56 +40,93 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function start(config: Config, logger: Logger): Promise<void> {
-  const repository = await openStore(config, logger);
-  const readiness = createReadiness();
-  const app = createApp({
-    repository,
-    clock: systemClock,
-    logger,
-    readiness,
-    registry: new Registry(),
-    maxInFlight: config.maxInFlight,
-    load:
-      config.maxEventLoopDelayMs > 0
-        ? monitorEventLoopLoad({
-            maxDelayMs: config.maxEventLoopDelayMs,
-            windowMs: 250,
-            throttledTime: cgroupThrottledTime(),
-            onChange: (overloaded, { utilization, delayMs, throttled }) => {
-              const reading = {
-                eventLoopUtilization: Math.round(utilization * 100) / 100,
-                eventLoopDelayMs: Math.round(delayMs),
-                cpuThrottled: throttled,
-              };
-              if (overloaded) logger.warn(reading, 'overloaded: shedding requests with 503');
-              else logger.info(reading, 'load back to normal: no longer shedding');
-            },
-          })
-        : NEVER_OVERLOADED,
+/** Shed load on event-loop saturation (or CPU throttling); state changes are logged, not each refusal. */
+function loadSignal(config: Config, logger: Logger): LoadSignal {
+  if (config.maxEventLoopDelayMs === 0) return NEVER_OVERLOADED;
+  return monitorEventLoopLoad({
+    maxDelayMs: config.maxEventLoopDelayMs,
+    windowMs: 250,
+    throttledTime: cgroupThrottledTime(),
+    onChange: (overloaded, { utilization, delayMs, throttled }) => {
+      const reading = {
+        eventLoopUtilization: Math.round(utilization * 100) / 100,
+        eventLoopDelayMs: Math.round(delayMs),
+        cpuThrottled: throttled,
+      };
+      if (overloaded) logger.warn(reading, 'overloaded: shedding requests with 503');
+      else logger.info(reading, 'load back to normal: no longer shedding');
+    },
   });
-  const server = createHttpServer(app);
+}
+
+async function start(config: Config, logger: Logger, logOutput: LogOutput): Promise<void> {
+  const repository = await openStore(config, logger);
+  const drainState = createDrainState();
+  const registry = new Registry();
+  registerLogMetrics(registry, logOutput);
+  const storeStatus = createStoreStatus({ repository, logger, registry, pingTimeoutMs: 500 });
+  const common = { logger, metrics: createHttpMetrics(registry), drainState, storeStatus };
+  const observers = createServerObservers(registry, logger);
+  const server = createHttpServer(
+    'api',
+    createApiApp({
+      ...common,
+      repository,
+      clock: systemClock,
+      registry,
+      maxInFlight: config.maxInFlight,
+      load: loadSignal(config, logger),
+    }),
+    apiLimits(config),
+    observers,
+  );
+  const managementServer = createHttpServer(
+    'management',
+    createManagementApp({ ...common, registry }),
+    MANAGEMENT_LIMITS,
+    observers,
+  );
   const onSignal = gracefulShutdown({
     server,
-    readiness,
+    managementServer,
+    drainState,
     closeStore: () => repository.close(),
     logger,
     delayMs: config.shutdownDelayMs,
     timeoutMs: config.shutdownTimeoutMs,
-    exit: (code) => process.exit(code),
+    // The last lines get a short, bounded chance to reach a slow reader; a stalled one never holds the exit.
+    exit: (code) => exitAfterFlush(logOutput, code),
   });
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
+  const managementPort = await listen(managementServer, config.managementPort, config.host);
   const port = await listen(server, config.port, config.host);
   logger.info(
-    { host: config.host, port, store: config.store, startupMs: Math.round(performance.now()) },
-    `listening on ${config.host}:${port}`,
+    {
+      host: config.host,
+      port,
+      managementPort,
+      store: config.store,
+      startupMs: Math.round(performance.now()),
+    },
+    `listening on ${config.host}:${port} (management: ${managementPort})`,
   );
   // Log lines are batched (logger.ts); this one is what people and scripts wait for.
-  logger.flush();
+  logOutput.flush();
+}
+
+/** Flushes the log batch, waits at most `EXIT_FLUSH_MS` for stdout to take it, then exits. */
+function exitAfterFlush(logOutput: LogOutput, code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), EXIT_FLUSH_MS);
+  logOutput.flush(() => process.exit(code));
 }
 
 const config = configOrExit();
-const logger = createLogger(config.logLevel);
+const logOutput = batchedOutput({
+  onDropsEnded: (dropped) =>
+    logger.warn({ dropped }, `${dropped} log line(s) dropped: stdout was not being read`),
+});
+const logger = createLogger(config.logLevel, logOutput);
 process.on('uncaughtException', (error) => {
   logger.fatal({ err: error }, 'uncaught exception');
   process.exit(1);
@@ -90,7 +136,7 @@ process.on('unhandledRejection', (error) => {
   process.exit(1);
 });
 try {
-  await start(config, logger);
+  await start(config, logger, logOutput);
 } catch (error) {
   logger.fatal({ store: config.store, error: reason(error) }, `start-up failed: ${reason(error)}`);
   process.exit(1);

@@ -16,6 +16,10 @@ test('defaults (STORE=memory: without it, DATABASE_URL is required)', (t) => {
     shutdownTimeoutMs: 10_000,
     maxInFlight: 256,
     maxEventLoopDelayMs: 200,
+    managementPort: 8081,
+    maxConnections: 1024,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 15_000,
   });
 });
 
@@ -39,6 +43,10 @@ test('every variable is read', (t) => {
       SHUTDOWN_TIMEOUT_MS: '20000',
       MAX_IN_FLIGHT: '64',
       MAX_EVENT_LOOP_DELAY_MS: '150',
+      MANAGEMENT_PORT: '9001',
+      MAX_CONNECTIONS: '100',
+      HEADERS_TIMEOUT_MS: '2000',
+      REQUEST_TIMEOUT_MS: '3000',
     }),
     {
       port: 9000,
@@ -53,6 +61,10 @@ test('every variable is read', (t) => {
       shutdownTimeoutMs: 20_000,
       maxInFlight: 64,
       maxEventLoopDelayMs: 150,
+      managementPort: 9001,
+      maxConnections: 100,
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 3000,
     },
   );
 });
@@ -73,6 +85,10 @@ for (const [name, value] of [
   ['SHUTDOWN_TIMEOUT_MS', 'soon'],
   ['MAX_IN_FLIGHT', '0'],
   ['MIGRATE_ON_START', 'sometimes'],
+  ['MANAGEMENT_PORT', 'x'],
+  ['MAX_CONNECTIONS', '0'],
+  ['HEADERS_TIMEOUT_MS', '50'],
+  ['REQUEST_TIMEOUT_MS', 'never'],
 ] as const) {
   test(`${name}=${value} is rejected with a message naming ${name}`, (t) => {
     const error = t.throws(() => loadConfig({ [name]: value }), { instanceOf: ConfigError });
@@ -90,6 +106,25 @@ test('several bad variables are all named in one error', (t) => {
 test('with neither STORE nor DATABASE_URL, the error says what to set (never a silent in-memory store)', (t) => {
   const error = t.throws(() => loadConfig({}), { instanceOf: ConfigError });
   t.regex(error?.message ?? '', /DATABASE_URL: required when STORE=postgres \(the default\); STORE=memory/);
+});
+
+test('MANAGEMENT_PORT must differ from PORT (0, any free port, is fine for both)', (t) => {
+  const error = t.throws(() => loadConfig({ STORE: 'memory', PORT: '9000', MANAGEMENT_PORT: '9000' }), {
+    instanceOf: ConfigError,
+  });
+  t.regex(error?.message ?? '', /MANAGEMENT_PORT/);
+  t.is(loadConfig({ STORE: 'memory', PORT: '0', MANAGEMENT_PORT: '0' }).managementPort, 0);
+  t.throws(() => loadConfig({ STORE: 'memory', MANAGEMENT_PORT: '8080' }), { instanceOf: ConfigError });
+});
+
+test('REQUEST_TIMEOUT_MS (the whole request) cannot be shorter than HEADERS_TIMEOUT_MS', (t) => {
+  const error = t.throws(
+    () => loadConfig({ STORE: 'memory', HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '4000' }),
+    {
+      instanceOf: ConfigError,
+    },
+  );
+  t.regex(error?.message ?? '', /REQUEST_TIMEOUT_MS/);
 });
 
 test('STORE=postgres without DATABASE_URL is a config error', (t) => {

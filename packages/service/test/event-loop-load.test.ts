@@ -1,5 +1,5 @@
 import test from 'ava';
-import { monitorEventLoopLoad, nextShedFraction } from '../src/lifecycle/event-loop-load.js';
+import { monitorEventLoopLoad, nextShedFraction } from '../src/overload/event-loop-load.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -14,6 +14,7 @@ test('a blocked event loop starts shedding, and shedding fades out once the loop
   const monitor = monitorEventLoopLoad({ maxDelayMs: 100, windowMs: 300 });
   t.teardown(() => monitor.stop());
   t.is(monitor.shedFraction, 0);
+  // A request arrives: the monitor starts measuring windows.
   t.false(monitor.shouldShed());
 
   // The window tick due at 300 ms runs only at 600 ms: 300 ms late, over the 100 ms limit.
@@ -90,6 +91,7 @@ test('the monitor reads the throttled-time counter once per window and sheds whi
   // Busy and throttled (the counter moves) across a window: shedding starts though no timer is late.
   const busyUntil = performance.now() + 350;
   while (performance.now() < busyUntil) {
+    monitor.shouldShed(); // requests keep arriving
     throttledMs += 0.001;
     await new Promise((resolve) => setImmediate(resolve));
     blockEventLoop(5);
@@ -98,4 +100,25 @@ test('the monitor reads the throttled-time counter once per window and sheds whi
   // The counter stops moving and the loop idles: shedding fades out.
   await sleep(1_000);
   t.is(monitor.shedFraction, 0);
+});
+
+test('an idle monitor does no periodic work: no window is measured until a request arrives, none after traffic stops', async (t) => {
+  let reads = 0;
+  const monitor = monitorEventLoopLoad({
+    maxDelayMs: 100,
+    windowMs: 50,
+    throttledTime: () => {
+      reads++;
+      return undefined;
+    },
+  });
+  t.teardown(() => monitor.stop());
+  await sleep(300);
+  t.is(reads, 0, 'nothing before the first request');
+  monitor.shouldShed();
+  await sleep(300);
+  const afterTraffic = reads;
+  t.true(afterTraffic >= 2 && afterTraffic <= 4, `${afterTraffic} reads`);
+  await sleep(300);
+  t.is(reads, afterTraffic, 'the window timer stopped after a window without requests');
 });

@@ -52,7 +52,7 @@ function connectionRefused(port: number): Promise<boolean> {
 test.serial(
   'SIGTERM: not ready at once, serves during the delay, drains the in-flight request, exits 0',
   async (t) => {
-    const { service, port } = await startListeningService({
+    const { service, port, managementPort } = await startListeningService({
       SHUTDOWN_DELAY_MS: '1000',
       SHUTDOWN_TIMEOUT_MS: '8000',
     });
@@ -70,9 +70,10 @@ test.serial(
     // During the delay: new connections are still accepted, readiness is 503, other requests are served.
     const readyz = await get(port, '/readyz');
     t.is(readyz.statusCode, 503);
-    const livez = await get(port, '/livez');
-    t.is(livez.statusCode, 200);
-    t.is(livez.headers.connection, 'close');
+    t.is((await get(managementPort, '/readyz')).statusCode, 503);
+    const served = await get(port, '/openapi.json');
+    t.is(served.statusCode, 200);
+    t.is(served.headers.connection, 'close');
 
     // After the delay: the listener is closed, the slow request is still in flight.
     await service.waitForLog(
@@ -81,6 +82,8 @@ test.serial(
     await sleep(100);
     t.true(await connectionRefused(port), 'new connections are refused after the delay');
     t.is(service.child.exitCode, null, 'still draining');
+    // The management listener stays up while the API drains: the kubelet and Prometheus still get answers.
+    t.is((await get(managementPort, '/livez')).statusCode, 200);
 
     inFlight.finish();
     const response = await inFlight.response;
@@ -88,6 +91,7 @@ test.serial(
     t.is(response.headers.connection, 'close');
 
     t.is(await service.exited, 0);
+    t.true(await connectionRefused(managementPort));
     const messages = service.logs.map((line) => line.msg);
     t.true(messages.includes('shutdown: complete'));
     t.true(
@@ -137,7 +141,7 @@ test.serial('idle keep-alive connections do not hold the shutdown', async (t) =>
   const agent = new Agent({ keepAlive: true });
   t.teardown(() => agent.destroy());
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path: '/livez', agent }, (r) => {
+    request({ host: '127.0.0.1', port, path: '/readyz', agent }, (r) => {
       r.resume();
       r.on('end', () => resolve(r));
     })

@@ -7,11 +7,11 @@ import { startListeningService } from './helpers/service-process.js';
 test('a lone request line reaches stdout within about a second while the service keeps running', async (t) => {
   const { service, port } = await startListeningService();
   t.teardown(() => service.kill());
-  const response = await request(`http://127.0.0.1:${port}/livez`);
+  const response = await request(`http://127.0.0.1:${port}/readyz`);
   await response.body.dump();
   const sentAt = Date.now();
   const line = await service.waitForLog(
-    (entry) => entry.msg === 'request' && entry.route === '/livez',
+    (entry) => entry.msg === 'request' && entry.route === '/readyz',
     2_500,
   );
   t.true(Date.now() - sentAt <= 2_500);

@@ -18,11 +18,17 @@ test('405 comes before username validation (the path exists, the method does not
   t.is((await send(app, 'DELETE', '/hello/Al1ce')).status, 405);
 });
 
-for (const path of ['/livez', '/readyz', '/metrics', '/openapi.json']) {
-  test(`PUT ${path} is 405 with Allow: GET, HEAD`, async (t) => {
+for (const [listener, path] of [
+  ['api', '/readyz'],
+  ['api', '/openapi.json'],
+  ['management', '/livez'],
+  ['management', '/readyz'],
+  ['management', '/metrics'],
+] as const) {
+  test(`PUT ${path} (${listener}) is 405 with Allow: GET, HEAD`, async (t) => {
     const app = await startTestApp();
     t.teardown(app.close);
-    const reply = await send(app, 'PUT', path, {
+    const reply = await send(listener === 'api' ? app : app.management, 'PUT', path, {
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });

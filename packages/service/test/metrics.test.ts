@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { putBirthday, send, startTestApp } from './helpers/http-app.js';
+import { assertProblem } from './helpers/problem.js';
 
 function countersOf(metrics: string): string[] {
   return metrics.split('\n').filter((line) => line.startsWith('http_requests_total{'));
@@ -12,7 +13,7 @@ test('request count and latency by method, route template and status, plus proce
   await putBirthday(app, 'Alice', '1990-05-17');
   await send(app, 'GET', '/hello/Alice');
   await send(app, 'GET', '/hello/Bob');
-  const reply = await send(app, 'GET', '/metrics');
+  const reply = await send(app.management, 'GET', '/metrics');
   t.is(reply.status, 200);
   t.regex(String(reply.headers['content-type']), /^text\/plain/);
   const counters = countersOf(reply.text);
@@ -31,7 +32,7 @@ test('labels stay bounded: many random unmatched paths share one label', async (
   const app = await startTestApp();
   t.teardown(app.close);
   for (let i = 0; i < 50; i++) await send(app, 'GET', `/${randomUUID()}/${i}`);
-  const counters = countersOf((await send(app, 'GET', '/metrics')).text);
+  const counters = countersOf((await send(app.management, 'GET', '/metrics')).text);
   t.deepEqual(counters, ['http_requests_total{method="GET",route="unmatched",status="404"} 50']);
 });
 
@@ -39,6 +40,17 @@ test('usernames never become labels', async (t) => {
   const app = await startTestApp();
   t.teardown(app.close);
   for (const name of ['Alice', 'Bob', 'Carol']) await putBirthday(app, name, '1990-05-17');
-  const text = (await send(app, 'GET', '/metrics')).text;
+  const text = (await send(app.management, 'GET', '/metrics')).text;
   t.false(/Alice|Bob|Carol/.test(text));
+});
+
+test('the API listener answers 404 for /metrics and /livez: they live on the management listener only', async (t) => {
+  const app = await startTestApp();
+  t.teardown(app.close);
+  for (const path of ['/metrics', '/livez', '/metrics?x=1'])
+    assertProblem(t, await send(app, 'GET', path), 404);
+  t.is((await send(app.management, 'GET', '/metrics')).status, 200);
+  // And the management listener serves nothing of the API.
+  for (const path of ['/hello/Alice', '/openapi.json'])
+    assertProblem(t, await send(app.management, 'GET', path), 404);
 });

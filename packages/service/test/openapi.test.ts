@@ -20,7 +20,7 @@ interface Document {
 interface Exchange {
   method: string;
   template: string;
-  call: (apps: { healthy: TestApp; down: TestApp }) => Promise<Reply>;
+  call: (apps: { healthy: TestApp; down: TestApp; draining: TestApp }) => Promise<Reply>;
   status: number;
 }
 
@@ -80,14 +80,13 @@ const exchanges: Exchange[] = [
     status: 503,
     call: ({ down }) => send(down, 'GET', '/hello/Alice'),
   },
-  { method: 'get', template: '/livez', status: 200, call: ({ healthy }) => send(healthy, 'GET', '/livez') },
   { method: 'get', template: '/readyz', status: 200, call: ({ healthy }) => send(healthy, 'GET', '/readyz') },
-  { method: 'get', template: '/readyz', status: 503, call: ({ down }) => send(down, 'GET', '/readyz') },
+  { method: 'get', template: '/readyz', status: 200, call: ({ down }) => send(down, 'GET', '/readyz') },
   {
     method: 'get',
-    template: '/metrics',
-    status: 200,
-    call: ({ healthy }) => send(healthy, 'GET', '/metrics'),
+    template: '/readyz',
+    status: 503,
+    call: ({ draining }) => send(draining, 'GET', '/readyz'),
   },
   {
     method: 'get',
@@ -113,9 +112,12 @@ test('every documented response of every operation matches what the service answ
   const down = await startTestApp({
     repository: { ...createMemoryRepository(), save: storeDown, findDateOfBirth: storeDown, ping: storeDown },
   });
+  const draining = await startTestApp();
+  draining.drainState.draining = true;
   t.teardown(async () => {
     await healthy.close();
     await down.close();
+    await draining.close();
   });
 
   const documentReply = await send(healthy, 'GET', '/openapi.json');
@@ -147,7 +149,7 @@ test('every documented response of every operation matches what the service answ
 
   for (const exchange of exchanges) {
     const label = `${exchange.method.toUpperCase()} ${exchange.template} → ${exchange.status}`;
-    const reply = await exchange.call({ healthy, down });
+    const reply = await exchange.call({ healthy, down, draining });
     t.is(reply.status, exchange.status, `${label}: ${reply.text}`);
     const operation = document.paths[exchange.template]?.[exchange.method] as {
       responses: Record<string, ResponseObject>;

@@ -36,10 +36,12 @@ test('requests beyond MAX_IN_FLIGHT get 503 + Retry-After: 1 and the service rec
   const rejected = await send(app, 'GET', '/hello/Bob');
   assertProblem(t, rejected, 503);
   t.is(rejected.headers['retry-after'], '1');
+  // The OpenAPI document is API traffic too, not a probe.
+  assertProblem(t, await send(app, 'GET', '/openapi.json'), 503);
 
-  // Probes are not counted: a busy pod must not look dead.
-  t.is((await send(app, 'GET', '/livez')).status, 200);
+  // The load balancer's health check is not counted: a busy pod must not look unready.
   t.is((await send(app, 'GET', '/readyz')).status, 200);
+  t.is((await send(app.management, 'GET', '/livez')).status, 200);
 
   store.release();
   for (const reply of await Promise.all(held)) t.is(reply.status, 200);
@@ -64,13 +66,13 @@ test('while the event loop is saturated, /hello gets 503 + Retry-After: 1 and pr
   const echoed = await send(app, 'GET', '/hello/Alice', { headers: { 'X-Request-Id': 'shed-trace-1' } });
   assertProblem(t, echoed, 503);
   t.is(echoed.headers['x-request-id'], 'shed-trace-1');
-  const metrics = (await send(app, 'GET', '/metrics')).text;
+  const metrics = (await send(app.management, 'GET', '/metrics')).text;
   t.regex(metrics, /^http_requests_shed_total 2$/m);
   // Refused in front of Koa: no per-request log line, no request sample for them.
   t.false(app.logs.some((line) => line.msg === 'request' && line.route === '/hello/:username'));
   t.notRegex(metrics, /^http_requests_total\{[^}]*route="\/hello\/:username"/m);
-  t.is((await send(app, 'GET', '/livez')).status, 200);
   t.is((await send(app, 'GET', '/readyz')).status, 200);
+  t.is((await send(app.management, 'GET', '/livez')).status, 200);
 
   overloaded = false;
   t.is((await send(app, 'GET', '/hello/Alice')).status, 404);
@@ -83,14 +85,15 @@ test('a request shed while draining closes its connection, like every response d
   assertProblem(t, kept, 503);
   t.not(kept.headers.connection, 'close');
 
-  app.readiness.draining = true;
+  app.drainState.draining = true;
   const closed = await send(app, 'GET', '/hello/Alice');
   assertProblem(t, closed, 503);
   t.is(closed.headers.connection, 'close');
 });
 
-test('a shed PUT leaves its keep-alive connection clean for the next request', async (t) => {
-  // Shedding answers before anything reads the body: node:http must discard it, not parse it as a request.
+test('a shed PUT closes its connection (its body is refused unread); the client carries on over a new one', async (t) => {
+  // Shedding answers before anything reads the body: keeping the connection would make node:http read and
+  // discard all of it first, however much the client sends.
   let overloaded = true;
   const app = await startTestApp({ load: { shouldShed: () => overloaded } });
   const client = new Client(app.url, { pipelining: 1 });
@@ -106,6 +109,7 @@ test('a shed PUT leaves its keep-alive connection clean for the next request', a
     body,
   });
   t.is(shed.statusCode, 503);
+  t.is(shed.headers.connection, 'close');
   await shed.body.dump();
 
   overloaded = false;
@@ -116,16 +120,28 @@ test('a shed PUT leaves its keep-alive connection clean for the next request', a
     body: JSON.stringify({ dateOfBirth: '1990-05-17' }),
   });
   t.is(next.statusCode, 204);
+  t.not(next.headers.connection, 'close');
   await next.body.dump();
   const reads = await client.request({ method: 'GET', path: '/hello/Alice' });
   t.is(reads.statusCode, 200);
   await reads.body.dump();
 });
 
-test('probes are never shed, with or without a query string', async (t) => {
+test('a shed GET keeps its connection', async (t) => {
+  const app = await startTestApp({ load: { shouldShed: () => true } });
+  t.teardown(app.close);
+  const shed = await send(app, 'GET', '/hello/Alice');
+  assertProblem(t, shed, 503);
+  t.not(shed.headers.connection, 'close');
+});
+
+test('the health check is never shed, with or without a query string; the management listener never sheds', async (t) => {
   const app = await startTestApp({ load: { shouldShed: () => true } });
   t.teardown(() => app.close());
-  for (const path of ['/livez', '/readyz', '/metrics', '/readyz?verbose=1', '/livez?'])
+  for (const path of ['/readyz', '/readyz?verbose=1', '/readyz?'])
     t.is((await send(app, 'GET', path)).status, 200, path);
+  for (const path of ['/livez', '/readyz', '/metrics', '/livez?'])
+    t.is((await send(app.management, 'GET', path)).status, 200, path);
   assertProblem(t, await send(app, 'GET', '/hello/Alice?x=/readyz'), 503);
+  assertProblem(t, await send(app, 'GET', '/openapi.json'), 503);
 });

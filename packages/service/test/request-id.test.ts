@@ -6,7 +6,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 test('a sane incoming X-Request-Id is echoed and logged', async (t) => {
   const app = await startTestApp();
   t.teardown(app.close);
-  const reply = await send(app, 'GET', '/livez', { headers: { 'x-request-id': 'abc-123.DEF_456' } });
+  const reply = await send(app.management, 'GET', '/livez', {
+    headers: { 'x-request-id': 'abc-123.DEF_456' },
+  });
   t.is(reply.headers['x-request-id'], 'abc-123.DEF_456');
   const line = app.logs.find((entry) => entry.msg === 'request');
   t.like(line, { requestId: 'abc-123.DEF_456', method: 'GET', route: '/livez', status: 200 });
@@ -16,8 +18,8 @@ test('a sane incoming X-Request-Id is echoed and logged', async (t) => {
 test('without X-Request-Id a UUID is generated, different per request', async (t) => {
   const app = await startTestApp();
   t.teardown(app.close);
-  const first = (await send(app, 'GET', '/livez')).headers['x-request-id'];
-  const second = (await send(app, 'GET', '/livez')).headers['x-request-id'];
+  const first = (await send(app.management, 'GET', '/livez')).headers['x-request-id'];
+  const second = (await send(app.management, 'GET', '/livez')).headers['x-request-id'];
   t.regex(String(first), UUID);
   t.regex(String(second), UUID);
   t.not(first, second);
@@ -32,7 +34,7 @@ for (const [label, value] of [
   test(`an insane X-Request-Id (${label}) is replaced`, async (t) => {
     const app = await startTestApp();
     t.teardown(app.close);
-    const reply = await send(app, 'GET', '/livez', { headers: { 'x-request-id': value } });
+    const reply = await send(app.management, 'GET', '/livez', { headers: { 'x-request-id': value } });
     t.regex(String(reply.headers['x-request-id']), UUID);
   });
 }

@@ -29,8 +29,10 @@ const calls: [string, (app: Awaited<ReturnType<typeof startTestApp>>) => ReturnT
       }),
   ],
   ['415', (app) => send(app, 'PUT', '/hello/Alice', { body: '{}' })],
-  ['/livez', (app) => send(app, 'GET', '/livez')],
-  ['/metrics', (app) => send(app, 'GET', '/metrics')],
+  ['/readyz', (app) => send(app, 'GET', '/readyz')],
+  ['/livez (management)', (app) => send(app.management, 'GET', '/livez')],
+  ['/metrics (management)', (app) => send(app.management, 'GET', '/metrics')],
+  ['404 (management)', (app) => send(app.management, 'GET', '/hello/Alice')],
   ['/openapi.json', (app) => send(app, 'GET', '/openapi.json')],
 ];
 

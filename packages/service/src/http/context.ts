@@ -1,11 +1,10 @@
 import type { ParameterizedContext } from 'koa';
-import type { Route } from './routes.js';
 
 /** What the request-scoped middleware hands to the ones after it. */
 export interface AppState {
-  /** The matched route, or `undefined` for an unknown path (metrics label `unmatched`). */
-  route: Route | undefined;
   requestId: string;
+  /** `/hello/:username`: the username, validated and NFC-normalised by the route's parameter check. */
+  username?: string;
 }
 
 export type AppContext = ParameterizedContext<AppState>;

@@ -1,6 +1,6 @@
-import type { AppContext } from './context.js';
 import { MAX_BODY_BYTES } from './json-body.js';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
+import type { RouteDeclaration } from './routes.js';
 
 const problem = (description: string, headers?: Record<string, unknown>) => ({
   description,
@@ -30,7 +30,7 @@ const commonErrors = {
   '503': problem('The data store is unavailable or the server is overloaded', retryAfter),
 };
 
-/** The OpenAPI 3.1 description of every route, built once and served as is; the tests validate live responses against the served copy. */
+/** The OpenAPI 3.1 description of every route of the API listener, built once and served as is; the tests validate live responses against the served copy. */
 const openApiDocument = {
   openapi: '3.1.0',
   info: {
@@ -40,7 +40,8 @@ const openApiDocument = {
       "Saves users' dates of birth and greets them with the number of days until their next birthday (UTC). " +
       'Every error is application/problem+json (RFC 9457): an unknown path is 404, a method a path does not ' +
       'support is 405 with an Allow header (HEAD is served wherever GET is). Every response carries ' +
-      'X-Request-Id and security headers.',
+      'X-Request-Id and security headers. This is the API listener (PORT); /livez and /metrics are served ' +
+      'only by the management listener (MANAGEMENT_PORT), which also serves /readyz.',
   },
   paths: {
     '/hello/{username}': {
@@ -69,31 +70,19 @@ const openApiDocument = {
         },
       },
     },
-    '/livez': {
-      get: {
-        operationId: 'livez',
-        summary: 'Liveness: the process is up',
-        responses: { '200': { description: 'Alive', content: json('Status') } },
-      },
-    },
     '/readyz': {
       get: {
         operationId: 'readyz',
-        summary: 'Readiness: the store answers and the server is not draining',
-        responses: {
-          '200': { description: 'Ready', content: json('Status') },
-          '503': problem('Not ready: draining or the store is unreachable'),
-        },
-      },
-    },
-    '/metrics': {
-      get: {
-        operationId: 'metrics',
-        summary: 'Prometheus metrics',
+        summary:
+          'Readiness: 200 while this instance can serve (whatever the data store does), 503 while it drains',
         responses: {
           '200': {
-            description: 'Prometheus text exposition format',
-            content: { 'text/plain': { schema: { type: 'string' } } },
+            description: 'Ready; `store` says whether the data store answered a ping',
+            content: json('Readiness'),
+          },
+          '503': {
+            description: 'Draining: shutting down, take it out of rotation',
+            content: json('Readiness'),
           },
         },
       },
@@ -137,11 +126,14 @@ const openApiDocument = {
           },
         },
       },
-      Status: {
+      Readiness: {
         type: 'object',
-        required: ['status'],
+        required: ['status', 'store'],
         additionalProperties: false,
-        properties: { status: { type: 'string', enum: ['ok', 'ready'] } },
+        properties: {
+          status: { type: 'string', enum: ['ready', 'draining'] },
+          store: { type: 'string', enum: ['up', 'down'] },
+        },
       },
       Problem: {
         type: 'object',
@@ -159,7 +151,16 @@ const openApiDocument = {
 
 const serialisedDocument = JSON.stringify(openApiDocument);
 
-export function openApi(ctx: AppContext): void {
-  ctx.type = 'application/json';
-  ctx.body = serialisedDocument;
-}
+/** `GET /openapi.json`: API traffic like `/hello`, so overload protection applies to it too. */
+export const openApiRoute: RouteDeclaration = {
+  path: '/openapi.json',
+  overloadExempt: false,
+  methods: {
+    GET: {
+      handle(ctx) {
+        ctx.type = 'application/json';
+        ctx.body = serialisedDocument;
+      },
+    },
+  },
+};

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Middleware } from 'koa';
+import type { StoreStatus } from '../lifecycle/store-status.js';
 import type { Logger } from '../logger.js';
 import { StoreUnavailableError } from '../store/repository.js';
 import type { AppState } from './context.js';
@@ -33,19 +34,25 @@ const STORE_RETRY_AFTER_SECONDS = '5';
 /**
  * The one place that turns errors into responses: known problems keep their status, client errors raised
  * by libraries (body parser) keep their 4xx, a store outage is 503 + Retry-After, anything else is a bug:
- * 500, logged with its stack, never shown to the client.
+ * 500, logged with its stack, never shown to the client. Only bugs are logged here: the 503s of an overload
+ * or an outage are counted by the request metrics, and a store outage is logged once, as a change of
+ * `storeStatus`, not once per request (when the process has the least to spare).
  */
-export function problemResponses(logger: Logger): Middleware<AppState> {
+export function problemResponses({
+  logger,
+  storeStatus,
+}: {
+  logger: Logger;
+  storeStatus: Pick<StoreStatus, 'reportUnavailable'>;
+}): Middleware<AppState> {
   return async function problemResponses(ctx, next) {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined)
-        throw new HttpProblem(404, `no route for ${ctx.path}`);
     } catch (error) {
       const problem = toProblem(error);
-      if (problem.status >= 500) {
-        const log = error instanceof StoreUnavailableError ? logger.warn : logger.error;
-        log.call(logger, { err: error, requestId: ctx.state.requestId }, 'request failed');
+      if (error instanceof StoreUnavailableError) storeStatus.reportUnavailable(error.message);
+      else if (problem.status === 500) {
+        logger.error({ err: error, requestId: ctx.state.requestId }, 'request failed');
       }
       ctx.status = problem.status;
       if (problem.headers !== undefined) ctx.set(problem.headers);

@@ -1,13 +1,21 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { request } from 'undici';
 import type { Clock } from '../../src/domain/clock.js';
-import { createApp } from '../../src/http/app.js';
-import type { LoadSignal } from '../../src/lifecycle/event-loop-load.js';
-import { createReadiness, type Readiness } from '../../src/lifecycle/readiness.js';
+import { createApiApp, createManagementApp } from '../../src/http/app.js';
+import { createHttpMetrics } from '../../src/http/metrics.js';
+import {
+  apiLimits,
+  createHttpServer,
+  createServerObservers,
+  MANAGEMENT_LIMITS,
+} from '../../src/http/server.js';
+import { createDrainState, type DrainState } from '../../src/lifecycle/draining.js';
+import { createStoreStatus, type StoreStatus } from '../../src/lifecycle/store-status.js';
+import type { LoadSignal } from '../../src/overload/event-loop-load.js';
 import { createMemoryRepository } from '../../src/store/memory.js';
 import type { UserRepository } from '../../src/store/repository.js';
 
@@ -23,22 +31,45 @@ export interface TestAppOptions {
   today?: string;
   maxInFlight?: number;
   load?: LoadSignal;
-  readinessPingTimeoutMs?: number;
+  /** A store ping slower than this counts as down (default 500 ms, as in main.ts). */
+  storePingTimeoutMs?: number;
 }
 
-export interface TestApp {
+/** Something `send` can talk to. */
+export interface Listener {
   readonly url: string;
+}
+
+export interface TestApp extends Listener {
+  /** The API listener's URL. */
+  readonly url: string;
+  /** The management listener (`/livez`, `/readyz`, `/metrics`). */
+  readonly management: Listener;
   readonly repository: UserRepository;
-  readonly readiness: Readiness;
+  readonly drainState: DrainState;
+  readonly storeStatus: StoreStatus;
   /** Every log line the app wrote, parsed. */
   readonly logs: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
-/** The real app on a real `http.Server` on an ephemeral 127.0.0.1 port. */
+async function listenOnLoopback(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+/** The real apps, API and management, each on a real `http.Server` on an ephemeral 127.0.0.1 port. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const repository = options.repository ?? createMemoryRepository();
-  const readiness = createReadiness();
+  const drainState = createDrainState();
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -46,31 +77,47 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       callback();
     },
   });
-  const app = createApp({
+  const logger = pino({ level: 'info' }, sink);
+  const registry = new Registry();
+  const storeStatus = createStoreStatus({
     repository,
-    clock: fixedClock(options.today ?? TODAY),
-    logger: pino({ level: 'info' }, sink),
-    readiness,
-    registry: new Registry(),
-    maxInFlight: options.maxInFlight ?? 512,
-    ...(options.load === undefined ? {} : { load: options.load }),
-    ...(options.readinessPingTimeoutMs === undefined
-      ? {}
-      : { readinessPingTimeoutMs: options.readinessPingTimeoutMs }),
+    logger,
+    registry,
+    pingTimeoutMs: options.storePingTimeoutMs ?? 500,
   });
-  const server: Server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const common = { logger, metrics: createHttpMetrics(registry), drainState, storeStatus };
+  const observers = createServerObservers(registry, logger);
+  const api = createHttpServer(
+    'api',
+    createApiApp({
+      ...common,
+      repository,
+      clock: fixedClock(options.today ?? TODAY),
+      registry,
+      maxInFlight: options.maxInFlight ?? 512,
+      ...(options.load === undefined ? {} : { load: options.load }),
+    }),
+    apiLimits({ maxConnections: 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 15_000 }),
+    observers,
+  );
+  const management = createHttpServer(
+    'management',
+    createManagementApp({ ...common, registry }),
+    MANAGEMENT_LIMITS,
+    observers,
+  );
+  const url = await listenOnLoopback(api);
+  const managementUrl = await listenOnLoopback(management);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    management: { url: managementUrl },
     repository,
-    readiness,
+    drainState,
+    storeStatus,
     logs,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      await Promise.all([closeServer(api), closeServer(management)]);
+    },
   };
 }
 
@@ -89,7 +136,7 @@ export interface Reply {
 
 /** Any method, any raw path (sent as is: no normalisation or re-encoding by a URL parser). */
 export async function send(
-  app: TestApp,
+  app: Listener,
   method: string,
   path: string,
   sent: SentRequest = {},

@@ -85,16 +85,22 @@ export function startServiceProcess(env: Record<string, string>): ServiceProcess
   };
 }
 
-/** Starts the service on an OS-chosen 127.0.0.1 port with the memory store; resolves once it listens. */
+/** Starts the service on OS-chosen 127.0.0.1 ports with the memory store; resolves once it listens. */
 export async function startListeningService(
   env: Record<string, string> = {},
-): Promise<{ service: ServiceProcess; port: number }> {
-  const service = startServiceProcess({ STORE: 'memory', HOST: '127.0.0.1', PORT: '0', ...env });
+): Promise<{ service: ServiceProcess; port: number; managementPort: number }> {
+  const service = startServiceProcess({
+    STORE: 'memory',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    MANAGEMENT_PORT: '0',
+    ...env,
+  });
   try {
     const listening = await service.waitForLog(
       (line) => typeof line.port === 'number' && line.startupMs !== undefined,
     );
-    return { service, port: listening.port as number };
+    return { service, port: listening.port as number, managementPort: listening.managementPort as number };
   } catch (error) {
     service.kill();
     throw error;

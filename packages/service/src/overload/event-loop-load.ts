@@ -1,4 +1,4 @@
-import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import type { ThrottledTimeReader } from './cpu-throttling.js';
 
 /** Whether to refuse the request at hand; asked once per request, so it must be cheap. */
@@ -16,7 +16,7 @@ export interface EventLoopLoadMonitor extends LoadSignal {
 export interface EventLoopReading {
   /** Share of the window the loop spent running callbacks rather than waiting for I/O, 0…1. */
   readonly utilization: number;
-  /** How late timers ran (p99 of the window, or the window timer's own lateness if larger). */
+  /** How late the window's timer ran: the time a callback queued at its start waited for the loop. */
   readonly delayMs: number;
   /** Whether the CPU limit of the process's cgroup throttled it during the window. */
   readonly throttled: boolean;
@@ -57,10 +57,15 @@ export function nextShedFraction(current: number, reading: EventLoopReading, max
 
 /**
  * Load shedding driven by the event loop: each `windowMs`, its utilization, its timer delay and whether the
- * CPU limit throttled it go through `nextShedFraction`. An in-flight counter alone sheds too late on a CPU-limited pod: requests queue in
- * the socket backlog and the event loop before any middleware can count them, probes time out and the
- * load balancer drops every replica at once. The per-request cost is one comparison (and a random draw
- * while shedding).
+ * CPU limit throttled it go through `nextShedFraction`. An in-flight counter alone sheds too late on a
+ * CPU-limited pod: requests queue in the socket backlog and the event loop before any middleware can count
+ * them, probes time out and the load balancer drops every replica at once. The per-request cost is one
+ * comparison (and a random draw while shedding).
+ *
+ * The window timer runs only while requests arrive (the first request after a quiet window starts it; it
+ * stops after a window without requests once nothing is shed), so an idle process does no periodic work
+ * for it. The delay is the window timer's own lateness: no `monitorEventLoopDelay` histogram, whose timer
+ * would wake the loop every few ms for ever (prom-client keeps a coarse one for the metrics).
  */
 export function monitorEventLoopLoad({
   maxDelayMs,
@@ -75,42 +80,57 @@ export function monitorEventLoopLoad({
   /** Called when shedding starts or stops, with the reading that decided it (one log line, not one per request). */
   onChange?: (shedding: boolean, reading: EventLoopReading) => void;
 }): EventLoopLoadMonitor {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
   let shedFraction = 0;
-  let lastTick = performance.now();
-  let windowStart: EventLoopUtilization = performance.eventLoopUtilization();
-  let throttledBefore = throttledTime();
-  const timer = setInterval(() => {
-    // The window timer's own lateness is the delay it suffered; the histogram holds the finer samples
-    // (which may land just after this tick when both timers were held up by the same block).
+  let timer: NodeJS.Timeout | undefined;
+  let requestsInWindow = false;
+  let lastTick = 0;
+  let windowStart: EventLoopUtilization | undefined;
+  let throttledBefore: number | undefined;
+
+  function tick(): void {
     const now = performance.now();
-    const lateness = now - lastTick - windowMs;
+    const lateness = Math.max(0, now - lastTick - windowMs);
     lastTick = now;
     const windowEnd = performance.eventLoopUtilization();
     const throttledNow = throttledTime();
     const reading: EventLoopReading = {
       utilization: performance.eventLoopUtilization(windowEnd, windowStart).utilization,
-      delayMs: Math.max(lateness, histogram.percentile(99) / 1e6),
+      delayMs: lateness,
       throttled:
         throttledNow !== undefined && throttledBefore !== undefined && throttledNow > throttledBefore,
     };
     throttledBefore = throttledNow;
     windowStart = windowEnd;
-    histogram.reset();
     const wasShedding = shedFraction > 0;
     shedFraction = nextShedFraction(shedFraction, reading, maxDelayMs);
     if (wasShedding !== shedFraction > 0) onChange?.(shedFraction > 0, reading);
-  }, windowMs);
-  timer.unref();
+    if (!requestsInWindow && shedFraction === 0) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+    requestsInWindow = false;
+  }
+
+  function start(): void {
+    lastTick = performance.now();
+    windowStart = performance.eventLoopUtilization();
+    throttledBefore = throttledTime();
+    timer = setInterval(tick, windowMs);
+    timer.unref();
+  }
+
   return {
     get shedFraction() {
       return shedFraction;
     },
-    shouldShed: () => shedFraction > 0 && Math.random() < shedFraction,
+    shouldShed() {
+      requestsInWindow = true;
+      if (timer === undefined) start();
+      return shedFraction > 0 && Math.random() < shedFraction;
+    },
     stop() {
       clearInterval(timer);
-      histogram.disable();
+      timer = undefined;
     },
   };
 }

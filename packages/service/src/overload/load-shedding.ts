@@ -1,18 +1,16 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
-import type { LoadSignal } from '../lifecycle/event-loop-load.js';
-import type { Readiness } from '../lifecycle/readiness.js';
+import { bodyLeftUnread } from '../http/connection.js';
 import {
   OVERLOAD_DETAIL,
   OVERLOAD_RETRY_AFTER_SECONDS,
   PROBLEM_CONTENT_TYPE,
   problemBody,
-} from './problem.js';
-import { requestIdFrom } from './request-id.js';
-import { SECURITY_HEADERS } from './security-headers.js';
-
-// Probes and metrics are never shed: a saturated pod must not look dead or vanish from monitoring.
-const NEVER_SHED = new Set(['/livez', '/readyz', '/metrics']);
+} from '../http/problem.js';
+import { requestIdFrom } from '../http/request-id.js';
+import { SECURITY_HEADERS } from '../http/security-headers.js';
+import type { DrainState } from '../lifecycle/draining.js';
+import type { LoadSignal } from './event-loop-load.js';
 
 const SHED_BODY = problemBody(503, OVERLOAD_DETAIL);
 
@@ -30,6 +28,14 @@ function pathOf(url: string | undefined): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
+export interface SheddingDependencies {
+  load: LoadSignal;
+  /** Paths never shed: the routes declared overload-exempt (`overloadExemptPaths`). */
+  exemptPaths: ReadonlySet<string>;
+  registry: Registry;
+  drainState: DrainState;
+}
+
 /**
  * Wraps the app's request listener: for the share of requests `load` says to refuse, answer 503
  * problem+json straight from node:http — before Koa builds a context, before routing, body parsing, the
@@ -37,11 +43,12 @@ function pathOf(url: string | undefined): string {
  * docs/ha.md); in Koa middleware it cost over half, too much to refuse three times the capacity. Shed
  * requests are counted in `http_requests_shed_total`; the state change is logged by the load monitor's owner.
  */
-export function shedWhenOverloaded(
-  load: LoadSignal,
-  registry: Registry,
-  readiness: Readiness,
-): (listener: RequestListener) => RequestListener {
+export function shedWhenOverloaded({
+  load,
+  exemptPaths,
+  registry,
+  drainState,
+}: SheddingDependencies): (listener: RequestListener) => RequestListener {
   const shed = new Counter({
     name: 'http_requests_shed_total',
     help: 'Requests answered 503 at once because the event loop was saturated',
@@ -50,15 +57,15 @@ export function shedWhenOverloaded(
   return (listener) =>
     function shedWhenOverloaded(req: IncomingMessage, res: ServerResponse) {
       // The load check first: while not shedding (nearly always) it is one comparison, and no path lookup.
-      if (!load.shouldShed() || NEVER_SHED.has(pathOf(req.url))) {
+      if (!load.shouldShed() || exemptPaths.has(pathOf(req.url))) {
         listener(req, res);
         return;
       }
       shed.inc();
       res.setHeader('X-Request-Id', requestIdFrom(req.headers['x-request-id']));
-      // Like every other response while draining, so the client moves to another replica.
-      if (readiness.draining) res.setHeader('Connection', 'close');
-      // The body, if any, is never read: node:http discards it before the connection's next request.
+      // Like every other response while draining (the client moves to another replica), or when a body is
+      // refused unread (node:http would otherwise read and discard all of it).
+      if (drainState.draining || bodyLeftUnread(req)) res.setHeader('Connection', 'close');
       res.writeHead(503, SHED_HEADERS).end(SHED_BODY);
     };
 }
