@@ -17,11 +17,8 @@ import { limitReplicaMemory } from './memory-limit.js';
 import { type Replica, startReplica } from './replica.js';
 import { serviceBuildFile } from './service-build.js';
 
-/**
- * Which listener of a replica serves /metrics: the API port today; the management port (MANAGEMENT_PORT,
- * CONTRACTS.md) once the service has one. The only line to change when it moves.
- */
-export const metricsListener: 'api' | 'management' = 'api';
+/** Which listener of a replica serves /metrics: the management port (MANAGEMENT_PORT); the API port answers 404. */
+export const metricsListener: 'api' | 'management' = 'management';
 
 /** Three replicas of the built service behind HAProxy, on one throwaway PostgreSQL, all on 127.0.0.1. */
 export interface Cluster {
