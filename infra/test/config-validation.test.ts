@@ -178,3 +178,14 @@ test('an AWS stack must say whether it is production', (t) => {
     problemsOf(() => fromStackFile('dev', { environment: undefined })).includes('environment is required'),
   );
 });
+
+test('a stack file that still sets replicas is refused with where the replica count lives now', (t) => {
+  for (const stack of ['dev', 'minikube'] as const) {
+    const problems = problemsOf(() => fromStackFile(stack, { replicas: '5' }));
+    t.is(problems.length, 1);
+    t.regex(
+      problems[0] ?? '',
+      /^replicas is no longer a stack setting: .*replicaCount in packages\/chart\/values-eks\.yaml/,
+    );
+  }
+});
