@@ -61,6 +61,11 @@ export interface AwsStackConfig {
   clusterPublicAccessCidrs: string[];
   /** IAM principals granted cluster-admin through EKS access entries. */
   clusterAdminPrincipalArns: string[];
+  /**
+   * IAM principals granted view-only access (AmazonEKSViewPolicy, whole cluster) through EKS access
+   * entries: the pull-request preview roles, which diff the Kubernetes objects and change nothing.
+   */
+  clusterViewerPrincipalArns: string[];
   database: DatabaseConfig;
   /** RDS and ALB deletion protection; off in dev so `pulumi destroy` runs through. */
   deletionProtection: boolean;
@@ -257,6 +262,17 @@ function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
   for (const arn of clusterAdminPrincipalArns.filter((a) => !ARN.test(a))) {
     reader.problems.push(`clusterAdminPrincipalArns: '${arn}' is not an IAM ARN`);
   }
+  const clusterViewerPrincipalArns = reader.stringList('clusterViewerPrincipalArns');
+  for (const arn of clusterViewerPrincipalArns.filter((a) => !ARN.test(a))) {
+    reader.problems.push(`clusterViewerPrincipalArns: '${arn}' is not an IAM ARN`);
+  }
+  // EKS holds one access entry per principal: a second one fails the update half-way.
+  const principals = [...clusterAdminPrincipalArns, ...clusterViewerPrincipalArns];
+  for (const arn of new Set(principals.filter((a, i) => principals.indexOf(a) !== i))) {
+    reader.problems.push(
+      `'${arn}' is listed more than once in clusterAdminPrincipalArns/clusterViewerPrincipalArns: a principal gets one access entry (admin or viewer)`,
+    );
+  }
 
   const database: DatabaseConfig = {
     instanceClass: reader.string('dbInstanceClass'),
@@ -325,6 +341,7 @@ function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
     nodeMaxSize,
     clusterPublicAccessCidrs,
     clusterAdminPrincipalArns,
+    clusterViewerPrincipalArns,
     database,
     deletionProtection: reader.bool('deletionProtection'),
     wafEnabled,

@@ -66,6 +66,7 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     maxSize: config.nodeMaxSize,
     publicAccessCidrs: config.clusterPublicAccessCidrs,
     adminPrincipalArns: config.clusterAdminPrincipalArns,
+    viewerPrincipalArns: config.clusterViewerPrincipalArns,
     logRetentionDays: config.logRetentionDays,
     tags,
   });
