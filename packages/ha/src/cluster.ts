@@ -10,10 +10,18 @@ import {
   startPostgres as startPostgresServer,
 } from '@high-available-server/testkit/postgres';
 import { exitOf } from '@high-available-server/testkit/process';
+import { chartSettings } from './chart-values.js';
+import { locateHaproxy } from './debian-program.js';
 import { type Haproxy, startHaproxy } from './haproxy.js';
-import { locateHaproxy } from './haproxy-binary.js';
+import { limitReplicaMemory } from './memory-limit.js';
 import { type Replica, startReplica } from './replica.js';
 import { serviceBuildFile } from './service-build.js';
+
+/**
+ * Which listener of a replica serves /metrics: the API port today; the management port (MANAGEMENT_PORT,
+ * CONTRACTS.md) once the service has one. The only line to change when it moves.
+ */
+export const metricsListener: 'api' | 'management' = 'api';
 
 /** Three replicas of the built service behind HAProxy, on one throwaway PostgreSQL, all on 127.0.0.1. */
 export interface Cluster {
@@ -23,6 +31,10 @@ export interface Cluster {
   /** The current process of each replica slot (replaced when a slot is restarted). */
   readonly replicas: Replica[];
   readonly haproxyOrigin: string;
+  /** Per replica slot, the port its /metrics is scraped on (see `metricsListener`). */
+  readonly metricsPorts: readonly number[];
+  /** Each replica's memory limit (the chart's), in bytes; undefined when none could be applied. */
+  readonly memoryLimitBytes: number | undefined;
   /** Starts a fresh process in slot `index` (same port, as a pod replacing another behind a target). */
   startReplica(index: number): Replica;
   /** Stops everything it started; safe to call more than once. */
@@ -87,13 +99,22 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       locateHaproxy(haproxyCacheDir),
     ]);
     options.log(`haproxy: ${binary.origin}; logs in ${workDir}`);
+    const names = Array.from({ length: options.replicaCount }, (_, i) => `r${i + 1}`);
+    // As pods with the chart's memory limit: the replicas' V8 heap is sized the way it is in production.
+    const { memoryLimitBytes } = await chartSettings();
+    const memory = await limitReplicaMemory(names, memoryLimitBytes);
+    teardown.push(() => memory.release());
+    options.log(`replicas: ${memory.description}`);
     const postgres = await startPostgresServer({ logFile: join(workDir, 'postgres.log') });
     teardown.push(() => postgres.destroy());
     lastResort.push(() => postgres.killNow());
     await migrate(migrateEntry, postgres.url, join(workDir, 'migrate.log'));
-    const ports = await Promise.all(Array.from({ length: options.replicaCount + 1 }, freeLoopbackPort));
-    const lbPort = ports.pop() as number;
-    const names = ports.map((_, i) => `r${i + 1}`);
+    const [lbPort, ...replicaPorts] = await Promise.all(
+      Array.from({ length: 2 * options.replicaCount + 1 }, freeLoopbackPort),
+    );
+    const ports = replicaPorts.slice(0, options.replicaCount);
+    // Each replica's own management port: three processes on one host cannot all take the default 8081.
+    const managementPorts = replicaPorts.slice(options.replicaCount);
     const env = {
       STORE: 'postgres',
       DATABASE_URL: postgres.url,
@@ -108,7 +129,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         entry,
         port: ports[index] as number,
         logFile: join(workDir, `${names[index]}-${restarts++}.log`),
-        env,
+        env: { ...env, MANAGEMENT_PORT: String(managementPorts[index]) },
+        launcher: (command) => memory.wrap(names[index] as string, command),
       });
       replicas[index] = replica;
       return replica;
@@ -117,7 +139,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const lb = await startHaproxy({
       binary,
       workDir,
-      port: lbPort,
+      port: lbPort as number,
       backends: ports.map((port, i) => ({ name: names[i] as string, port })),
     });
     teardown.push(() => lb.stop());
@@ -135,6 +157,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       lb,
       replicas,
       haproxyOrigin: binary.origin,
+      metricsPorts: metricsListener === 'api' ? ports : managementPorts,
+      memoryLimitBytes: memory.applied ? memoryLimitBytes : undefined,
       startReplica: launch,
       stop,
     };

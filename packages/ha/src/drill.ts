@@ -1,16 +1,22 @@
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { cliArgs } from './cli-args.js';
 import { type DrillSession, openDrillSession } from './drill-session.js';
-import { renderScenario, type ScenarioReport } from './report.js';
+import { renderScenario } from './report.js';
 import { scenarios } from './scenarios/index.js';
 
 /**
  * `pnpm test:ha`: every scenario in turn, a table each, exit 1 if any verdict fails.
- * `--only <id>[,<id>]` runs some of them (rolling-restart, crash, database-outage, overload).
+ * `--only <id>[,<id>]` runs some of them (rolling-restart, crash, database-outage, overload);
+ * `--picture <file.svg>` writes the picture there (relative to where pnpm was run; default: drill.svg in the
+ * log directory).
  */
 async function main(): Promise<number> {
-  const { values } = parseArgs({ args: cliArgs(), options: { only: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: cliArgs(),
+    options: { only: { type: 'string' }, picture: { type: 'string' } },
+  });
   const wanted = values.only?.split(',');
   const selected = scenarios.filter((scenario) => !wanted || wanted.includes(scenario.id));
   if (selected.length === 0) {
@@ -33,21 +39,14 @@ async function main(): Promise<number> {
       `cluster: LB ${session.cluster.lb.url}, replicas ${session.cluster.replicas.map((r) => r.url).join(' ')}`,
     );
     for (const scenario of selected) {
-      let report: ScenarioReport;
-      try {
-        report = await scenario.run(session.context);
-      } catch (error) {
-        report = {
-          title: scenario.title,
-          rows: [],
-          verdicts: [{ name: 'scenario ran to the end', ok: false, detail: String(error) }],
-          notes: [],
-        };
-      }
+      const { report } = await session.run(scenario);
       log(renderScenario(report));
       failedVerdicts += report.verdicts.filter((v) => !v.ok).length;
     }
-    log(`logs (service, HAProxy, PostgreSQL): ${session.cluster.workDir}`);
+    log(
+      `picture: ${await session.writePicture(values.picture ? resolve(process.env.INIT_CWD ?? process.cwd(), values.picture) : undefined)}`,
+    );
+    log(`logs (service, HAProxy, PostgreSQL, Prometheus): ${session.cluster.workDir}`);
   } catch (error) {
     console.error(`drill could not run: ${error instanceof Error ? error.message : String(error)}`);
     return 2;

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { exitOf, stopProcess, waitUntil } from '@high-available-server/testkit/process';
-import type { HaproxyBinary } from './haproxy-binary.js';
+import type { HaproxyBinary } from './debian-program.js';
 
 export interface Backend {
   readonly name: string;

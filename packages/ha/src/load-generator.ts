@@ -118,7 +118,7 @@ async function oneRequest(options: RequestOptions, scheduledAt: number): Promise
  * refusal at once would measure how fast the service refuses instead.
  */
 export async function measureCapacity(
-  options: RequestOptions & { concurrency: number; durationMs: number },
+  options: RequestOptions & { concurrency: number; durationMs: number; onSample?: (sample: Sample) => void },
 ): Promise<Sample[]> {
   const samples: Sample[] = [];
   const end = performance.now() + options.durationMs;
@@ -126,8 +126,9 @@ export async function measureCapacity(
     while (performance.now() < end) {
       const sample = await oneRequest(options, performance.now());
       samples.push(sample);
+      options.onSample?.(sample);
       if (sample.retryAfterMs !== undefined)
-        await sleep(Math.min(sample.retryAfterMs, end - performance.now()));
+        await sleep(Math.max(0, Math.min(sample.retryAfterMs, end - performance.now())));
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, client));

@@ -12,6 +12,8 @@ export interface ReplicaOptions {
   readonly logFile: string;
   /** Service environment on top of PORT/HOST (STORE, DATABASE_URL, SHUTDOWN_DELAY_MS…). */
   readonly env: Readonly<Record<string, string>>;
+  /** Wraps the command line (e.g. to enter a memory cgroup first); must exec, so the pid is the replica's. */
+  readonly launcher?: (command: readonly string[]) => string[];
 }
 
 /** One running service process. */
@@ -34,11 +36,20 @@ export interface Replica {
   kill(): Promise<ProcessExit>;
   /** Resident set size in bytes (0 once it has exited). */
   rssBytes(): Promise<number>;
+  /** CPU time used so far (user + system, all threads), in ms (0 once it has exited). */
+  cpuMs(): Promise<number>;
 }
+
+// USER_HZ, the unit of /proc/<pid>/stat CPU times: 100 on Linux whatever the kernel's own tick rate.
+const msPerClockTick = 10;
 
 export function startReplica(options: ReplicaOptions): Replica {
   const log = openSync(options.logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, [options.entry], {
+  const [file, ...args] = (options.launcher ?? ((command) => [...command]))([
+    process.execPath,
+    options.entry,
+  ]);
+  const child: ChildProcess = spawn(file as string, args, {
     env: { ...process.env, ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
     stdio: ['ignore', log, log],
   });
@@ -87,6 +98,12 @@ export function startReplica(options: ReplicaOptions): Replica {
       const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
       const kib = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
       return kib ? Number(kib) * 1024 : 0;
+    },
+    async cpuMs() {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * msPerClockTick;
     },
   };
 }

@@ -15,6 +15,11 @@ export interface ScenarioReport {
   readonly verdicts: readonly Verdict[];
   /** Extra facts (failure details, log files to read). */
   readonly notes: readonly string[];
+  /** Further tables under the scenario's own (e.g. its SLIs as the drill and as Prometheus saw them). */
+  readonly extraTables?: readonly {
+    readonly caption: string;
+    readonly rows: readonly Record<string, Cell>[];
+  }[];
 }
 
 function format(cell: Cell): string {
@@ -40,5 +45,6 @@ export function table(rows: readonly Record<string, Cell>[]): string {
 export function renderScenario(report: ScenarioReport): string {
   const verdicts = report.verdicts.map((v) => `  ${v.ok ? 'PASS' : 'FAIL'}  ${v.name}: ${v.detail}`);
   const notes = report.notes.map((note) => `  note: ${note}`);
-  return [`## ${report.title}`, '', table(report.rows), '', ...verdicts, ...notes, ''].join('\n');
+  const extra = (report.extraTables ?? []).flatMap((t) => [t.caption, '', table(t.rows), '']);
+  return [`## ${report.title}`, '', table(report.rows), '', ...extra, ...verdicts, ...notes, ''].join('\n');
 }

@@ -24,7 +24,8 @@ test.serial('smoke and load pass against the built service and say what they che
     entry: await serviceBuildFile('dist/main.js'),
     port,
     logFile: '/dev/null',
-    env: { STORE: 'memory', LOG_LEVEL: 'warn' },
+    // Its own management port: the default (8081) may be taken by another service on this host.
+    env: { STORE: 'memory', LOG_LEVEL: 'warn', MANAGEMENT_PORT: String(await freeLoopbackPort()) },
   });
   t.teardown(() => replica.kill());
   await replica.waitReady(30_000);

@@ -3,8 +3,9 @@ import { type DrillSession, openDrillSession } from '../src/drill-session.js';
 import { renderScenario } from '../src/report.js';
 import { scenarios } from '../src/scenarios/index.js';
 
-// The HA drill: real PostgreSQL, three replicas of the built service, HAProxy in front. One test per
-// scenario; each fails with the violated verdicts and the scenario's table in its log.
+// The HA drill: real PostgreSQL, three replicas of the built service, HAProxy in front, Prometheus
+// scraping them. One test per scenario; each fails with the violated verdicts and the scenario's table
+// (and its SLIs as the client and Prometheus saw them) in its log. The picture goes to the log directory.
 let session: DrillSession | undefined;
 
 let setupError = '';
@@ -19,6 +20,7 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
+  if (session && session.runs.length > 0) console.log(`drill picture: ${await session.writePicture()}`);
   await session?.close();
 });
 
@@ -29,7 +31,7 @@ for (const scenario of scenarios) {
       return;
     }
     t.timeout(150_000);
-    const report = await scenario.run(session.context);
+    const { report } = await session.run(scenario);
     t.log(`\n${renderScenario(report)}`);
     const violated = report.verdicts.filter((verdict) => !verdict.ok).map((v) => `${v.name}: ${v.detail}`);
     t.deepEqual(violated, [], `logs of the replicas, HAProxy and PostgreSQL: ${session.cluster.workDir}`);

@@ -28,6 +28,7 @@ export const everything: ChartInput = {
     'networkPolicy.enabled': true,
     'ingress.enabled': true,
     'serviceMonitor.enabled': true,
+    'observability.grafanaDashboard.enabled': true,
     'targetGroupBinding.enabled': true,
     'targetGroupBinding.targetGroupArn': targetGroupArn,
     'targetGroupBinding.securityGroupId': albSecurityGroupId,

@@ -2,7 +2,10 @@
 // kinds, Prometheus Operator models for ServiceMonitor, a pinned JSON schema for TargetGroupBinding.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import {
+  PrometheusRule,
+  ServiceMonitor,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Ajv } from 'ajv';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
@@ -39,6 +42,7 @@ export function createKubernetesValidators(): Map<string, Validate> {
     ['v1/Service', model(Service)],
     ['v1/ServiceAccount', model(ServiceAccount)],
     ['monitoring.coreos.com/v1/ServiceMonitor', model(ServiceMonitor)],
+    ['monitoring.coreos.com/v1/PrometheusRule', model(PrometheusRule)],
     ['elbv2.k8s.aws/v1beta1/TargetGroupBinding', pinnedSchema('targetgroupbinding-v1beta1.json')],
   ]);
 }

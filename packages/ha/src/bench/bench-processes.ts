@@ -1,5 +1,6 @@
 // The processes of a benchmark run (`pnpm bench`, `bench:profile`): servers on core 0, the client on core 1.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +22,7 @@ export type Pin = (core: number, command: string[]) => string[];
 
 export interface Server {
   readonly name: string;
+  readonly pid: number;
   readonly url: string;
   readonly readyAfterMs: number;
   rssBytes(): Promise<number>;
@@ -45,15 +47,21 @@ export async function startServer(
   command: string[],
   env: Record<string, string>,
   pin: Pin,
+  /** Where its stdout goes, as a container runtime keeps a container's log in a file (default: discarded). */
+  logFile?: string,
+  /** Wraps the pinned command line (e.g. to enter a memory cgroup first); must exec, keeping the pid. */
+  launcher: (command: readonly string[]) => string[] = (command) => [...command],
 ): Promise<Server> {
   const port = await freeLoopbackPort();
-  const [file, ...args] = pin(0, command);
+  const [file, ...args] = launcher(pin(0, command));
+  const out = logFile ? openSync(logFile, 'a') : 'ignore';
   const started = performance.now();
-  // Request logs go to /dev/null: logging is on (the cost is paid), the disk is not measured.
   const child: ChildProcess = spawn(file as string, args, {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', out, 'inherit'],
   });
+  // The child has its own copy of the descriptor.
+  if (typeof out === 'number') closeSync(out);
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited during start`);
@@ -73,6 +81,7 @@ export async function startServer(
   const pid = child.pid as number;
   return {
     name,
+    pid,
     url,
     readyAfterMs,
     async rssBytes() {

@@ -25,10 +25,12 @@ export const crash: Scenario = {
       await sleep(1500);
       const before = (await cluster.lb.serverStats()).find((s) => s.name === victim.name);
       killedAt = performance.now();
+      context.timeline.mark(`SIGKILL ${victim.name}`, 'fault', killedAt);
       await victim.kill();
       try {
         await cluster.lb.waitForStatus(victim.name, 'DOWN', 5000);
         downAfterMs = performance.now() - killedAt;
+        context.timeline.mark(`LB: ${victim.name} DOWN`, 'phase');
       } catch {
         // Reported as a failed verdict below.
       }
@@ -42,6 +44,7 @@ export const crash: Scenario = {
       await replacement.waitReady(20_000);
       await cluster.lb.waitForStatus(replacement.name, 'UP', 10_000);
       healthyAfterMs = performance.now() - killedAt;
+      context.timeline.mark(`new ${replacement.name} UP`, 'recovery');
       await sleep(1500);
     } finally {
       load.stop();

@@ -34,6 +34,7 @@ export const databaseOutage: Scenario = {
     try {
       await sleep(1500);
       stoppedAt = performance.now();
+      context.timeline.mark('database stop', 'fault', stoppedAt);
       await cluster.postgres.stop();
       let outageOver = false;
       const probing = probeReadiness(() => outageOver);
@@ -42,6 +43,7 @@ export const databaseOutage: Scenario = {
       await probing;
       await cluster.postgres.start();
       backAt = performance.now();
+      context.timeline.mark('database start', 'recovery', backAt);
       context.log(`  PostgreSQL stopped for ${ms(backAt - stoppedAt)}`);
       try {
         await waitUntil(

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { sleep } from '@high-available-server/testkit/process';
 import { AcknowledgedWrites } from '../acknowledged-writes.js';
 import { splitCores } from '../cpu-affinity.js';
@@ -78,6 +79,10 @@ export const overload: Scenario = {
       cluster.replicas.map((r) => r.pid),
       replicaCpuLimit,
     );
+    // CPU the replicas really get under the limit: what proves the cgroup applies to them.
+    const replicaCpuMs = async () =>
+      (await Promise.all(cluster.replicas.map((r) => r.cpuMs()))).reduce((a, b) => a + b, 0);
+    let cpuUsed = Number.NaN;
     let probe: Sample[] = [];
     let during: Sample[] = [];
     let peakRss = 0;
@@ -85,7 +90,15 @@ export const overload: Scenario = {
     // Enough connections that the client does not queue requests itself: the LB and replicas see them all.
     const overloadDispatcher = loadDispatcher(3000);
     try {
-      probe = await measureCapacity({ ...request, concurrency: 64, durationMs: 3000 });
+      const cpuBefore = await replicaCpuMs();
+      const limitedFrom = performance.now();
+      context.timeline.mark(`${replicaCpuLimit} CPU limit, capacity probe`, 'phase', limitedFrom);
+      probe = await measureCapacity({
+        ...request,
+        concurrency: 64,
+        durationMs: 3000,
+        onSample: (sample) => context.timeline.record(sample),
+      });
       // Capacity is what the replicas serve: a 503 from shedding during the probe is not capacity.
       const probeSummary = summarize(probe);
       const capacity = (probeSummary.rps * probeSummary.ok) / Math.max(1, probeSummary.requests);
@@ -94,6 +107,7 @@ export const overload: Scenario = {
         `  ${split.description}; ${quota.description}; capacity ${capacity.toFixed(0)} req/s served, offering ${offered}`,
       );
       const rss = watchRss(context);
+      context.timeline.mark(`overload start (${offered}/s)`, 'fault');
       try {
         during = await steadyLoad({ ...context, dispatcher: overloadDispatcher }, acknowledged, {
           rps: offered,
@@ -101,11 +115,16 @@ export const overload: Scenario = {
         }).finished;
       } finally {
         peakRss = await rss.stop();
+        // When the last overload request was due: the offered load ends there, its answers may come later.
+        const lastDue = Math.max(...during.map((s) => s.scheduledAt));
+        if (Number.isFinite(lastDue)) context.timeline.mark('overload end', 'recovery', lastDue);
       }
+      cpuUsed = ((await replicaCpuMs()) - cpuBefore) / (performance.now() - limitedFrom);
     } finally {
       await overloadDispatcher.close();
       await quota.release();
       await split.restore();
+      context.timeline.mark('CPU limit lifted', 'phase');
     }
     await sleep(2000);
     const after = await steadyLoad(context, acknowledged, { durationMs: 4000 }).finished;
@@ -164,9 +183,17 @@ export const overload: Scenario = {
           detail: `${overloadFailures.length} of ${during.length} unanswered or wrong; ${during.filter((s) => s.outcome === 'unavailable').length} refused with 503`,
         },
         {
+          name: 'the replicas got no more CPU than their limit',
+          // 10 ms ticks and the limit's own 100 ms period: a few % over is measurement, not a leak.
+          ok: !quota.applied || cpuUsed <= replicaCpuLimit * 1.1,
+          detail: quota.applied
+            ? `${cpuUsed.toFixed(2)} CPU used during the probe and the overload (limit ${replicaCpuLimit})`
+            : quota.description,
+        },
+        {
           name: 'RSS stays under 150 MB',
           ok: peakRss > 0 && peakRss < rssLimitBytes,
-          detail: `peak ${mib(peakRss)} (largest replica)`,
+          detail: `peak ${mib(peakRss)} (largest replica; ${cluster.memoryLimitBytes ? `each limited to ${mib(cluster.memoryLimitBytes)} like a pod` : 'no memory limit applied'})`,
         },
         {
           name: 'no crash',

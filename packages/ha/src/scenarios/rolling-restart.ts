@@ -21,11 +21,14 @@ export const rollingRestart: Scenario = {
         const old = cluster.replicas[index];
         if (!old) continue;
         const signalledAt = performance.now();
+        context.timeline.mark(`SIGTERM ${old.name}`, 'fault', signalledAt);
         const exit = await old.terminate(20_000);
+        context.timeline.mark(`${old.name} exited ${exit.code ?? exit.signal}`, 'phase', exit.at);
         const drainMs = exit.at - signalledAt;
         const replacement = cluster.startReplica(index);
         await replacement.waitReady(20_000);
         await cluster.lb.waitForStatus(replacement.name, 'UP', 10_000);
+        context.timeline.mark(`new ${replacement.name} UP`, 'recovery');
         exits.push({ name: old.name, exit, drainMs, replacedInMs: performance.now() - signalledAt });
         context.log(`  ${old.name}: exit ${exit.code ?? exit.signal} after ${ms(drainMs)}, replaced and UP`);
       }

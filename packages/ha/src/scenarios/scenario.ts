@@ -1,9 +1,12 @@
+import { performance } from 'node:perf_hooks';
+import { sleep } from '@high-available-server/testkit/process';
 import type { Agent } from 'undici';
 import type { AcknowledgedWrites } from '../acknowledged-writes.js';
 import type { Cluster } from '../cluster.js';
 import { type LoadRun, runLoad, type Sample } from '../load-generator.js';
 import type { Cell, ScenarioReport } from '../report.js';
 import { summarize } from '../stats.js';
+import type { ScenarioTimeline } from '../timeline.js';
 import type { UserFactory } from '../users.js';
 import { verifyAcknowledgedWrites, type WriteCheck } from '../verify.js';
 
@@ -15,6 +18,13 @@ export interface ScenarioContext {
   readonly rps: number;
   readonly timeoutMs: number;
   readonly log: (line: string) => void;
+  /** This scenario's record: every sample of `steadyLoad` lands here; scenarios mark their faults on it. */
+  readonly timeline: ScenarioTimeline;
+  /**
+   * How long the replicas' metrics need after the load to hold its last requests (two scrapes): the
+   * read-back of acknowledged writes waits that long, so its GETs stay out of the scenario's SLI window.
+   */
+  readonly metricsSettleMs: number;
 }
 
 export interface Scenario {
@@ -39,14 +49,19 @@ export function steadyLoad(
     users: context.users,
     acknowledged,
     dispatcher: context.dispatcher,
-    ...(options.onSample ? { onSample: options.onSample } : {}),
+    onSample: (sample) => {
+      context.timeline.record(sample);
+      options.onSample?.(sample);
+    },
   });
 }
 
-export function verifyWrites(
+export async function verifyWrites(
   context: ScenarioContext,
   acknowledged: AcknowledgedWrites,
 ): Promise<WriteCheck> {
+  const settleUntil = context.timeline.loadEndedAt + context.metricsSettleMs + 100;
+  await sleep(Math.max(0, settleUntil - performance.now()));
   return verifyAcknowledgedWrites({
     baseUrl: context.cluster.lb.url,
     dispatcher: context.dispatcher,

@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** How to run HAProxy: the binary and the extra environment its libraries need. */
-export interface HaproxyBinary {
+/** How to run a program unpacked from Debian: the binary and the extra environment its libraries need. */
+export interface DebianBinary {
   readonly path: string;
   readonly env: Readonly<Record<string, string>>;
   /** Where it came from, for the drill's header line. */
@@ -27,9 +27,12 @@ async function onPath(name: string): Promise<string | undefined> {
   return undefined;
 }
 
-function unpackedBinary(root: string): HaproxyBinary {
+/** HAProxy's binary, as the drill's load balancer runs it. */
+export type HaproxyBinary = DebianBinary;
+
+function unpackedBinary(root: string, binaryPath: string): DebianBinary {
   return {
-    path: join(root, 'usr/sbin/haproxy'),
+    path: join(root, binaryPath),
     env: {
       LD_LIBRARY_PATH: [join(root, 'usr/lib/x86_64-linux-gnu'), join(root, 'lib/x86_64-linux-gnu')].join(':'),
     },
@@ -37,8 +40,8 @@ function unpackedBinary(root: string): HaproxyBinary {
   };
 }
 
-async function runs(binary: HaproxyBinary): Promise<boolean> {
-  return run(binary.path, ['-v'], { env: { ...process.env, ...binary.env } }).then(
+async function runs(binary: DebianBinary, versionFlag: string): Promise<boolean> {
+  return run(binary.path, [versionFlag], { env: { ...process.env, ...binary.env } }).then(
     () => true,
     () => false,
   );
@@ -80,24 +83,36 @@ async function download(debianPackage: string, dir: string): Promise<string> {
   return join(dir, fetched);
 }
 
+/** What to fetch from Debian and how to tell it runs. */
+export interface DebianProgram {
+  readonly debianPackage: string;
+  /** Path of the program inside the package (e.g. usr/sbin/haproxy). */
+  readonly binaryPath: string;
+  /** Argument that makes it print its version and exit 0. */
+  readonly versionFlag: string;
+  /** Also fetch the shared-library packages it depends on that this machine lacks (a C program). */
+  readonly withLibraries: boolean;
+}
+
 /**
- * Downloads haproxy's .deb and every library package it depends on that this machine lacks, and unpacks
- * them with `dpkg -x` (nothing is installed, no service is registered).
+ * Downloads the program's .deb (and, for a C program, every library package it depends on that this
+ * machine lacks), and unpacks them with `dpkg -x` (nothing is installed, no service is registered).
  */
-async function fetchIntoCache(cacheDir: string): Promise<HaproxyBinary> {
+async function fetchIntoCache(cacheDir: string, program: DebianProgram): Promise<DebianBinary> {
   await mkdir(cacheDir, { recursive: true });
   const workDir = await mkdtemp(join(cacheDir, 'fetch-'));
   const root = join(workDir, 'root');
   const debs = join(workDir, 'debs');
   await mkdir(debs, { recursive: true });
   const seen = new Set<string>();
-  const pending = ['haproxy'];
+  const pending = [program.debianPackage];
   while (pending.length > 0) {
     const name = pending.shift() as string;
     if (seen.has(name)) continue;
     seen.add(name);
     const deb = await download(name, debs);
     await run('dpkg', ['-x', deb, root]);
+    if (!program.withLibraries) continue;
     const { stdout } = await run('dpkg-deb', ['-f', deb, 'Depends']);
     for (const dependency of dependencyNames(stdout)) {
       // Only shared libraries matter for running the binary; the rest (adduser, lsb-base) is packaging.
@@ -110,33 +125,54 @@ async function fetchIntoCache(cacheDir: string): Promise<HaproxyBinary> {
   await rm(finalRoot, { recursive: true, force: true });
   await rename(root, finalRoot);
   await rm(workDir, { recursive: true, force: true });
-  return unpackedBinary(finalRoot);
+  return unpackedBinary(finalRoot, program.binaryPath);
 }
 
 /**
- * HAProxy from the PATH, else from the cache, else fetched from Debian's archive into the cache.
+ * The program from the PATH, else from the cache, else fetched from Debian's archive into the cache.
  * Throws an error that says what was tried when none works.
  */
-export async function locateHaproxy(cacheDir: string): Promise<HaproxyBinary> {
-  const fromPath = await onPath('haproxy');
+export async function locateDebianProgram(cacheDir: string, program: DebianProgram): Promise<DebianBinary> {
+  const name = program.binaryPath.split('/').at(-1) as string;
+  const fromPath = await onPath(name);
   if (fromPath) return { path: fromPath, env: {}, origin: fromPath };
-  const cached = unpackedBinary(join(cacheDir, 'root'));
-  if ((await isExecutable(cached.path)) && (await runs(cached))) return cached;
-  let fetched: HaproxyBinary;
+  const cached = unpackedBinary(join(cacheDir, 'root'), program.binaryPath);
+  if ((await isExecutable(cached.path)) && (await runs(cached, program.versionFlag))) return cached;
+  let fetched: DebianBinary;
   try {
-    fetched = await fetchIntoCache(cacheDir);
+    fetched = await fetchIntoCache(cacheDir, program);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(
-      `HAProxy is not on the PATH and could not be fetched from Debian (apt-get download haproxy + dpkg -x into ${cacheDir}; needs apt and root): ${reason}`,
+      `${name} is not on the PATH and could not be fetched from Debian (apt-get download ${program.debianPackage} + dpkg -x into ${cacheDir}; needs apt and root): ${reason}`,
     );
   }
-  if (!(await runs(fetched))) {
+  if (!(await runs(fetched, program.versionFlag))) {
     const { stdout } = await run('ldd', [fetched.path], { env: { ...process.env, ...fetched.env } }).catch(
       () => ({ stdout: '' }),
     );
     const missing = stdout.split('\n').filter((line) => line.includes('not found'));
-    throw new Error(`HAProxy unpacked in ${cacheDir} does not run; missing libraries: ${missing.join('; ')}`);
+    throw new Error(`${name} unpacked in ${cacheDir} does not run; missing libraries: ${missing.join('; ')}`);
   }
   return fetched;
+}
+
+/** HAProxy (a C program: its libraries come along when this machine lacks them). */
+export function locateHaproxy(cacheDir: string): Promise<HaproxyBinary> {
+  return locateDebianProgram(cacheDir, {
+    debianPackage: 'haproxy',
+    binaryPath: 'usr/sbin/haproxy',
+    versionFlag: '-v',
+    withLibraries: true,
+  });
+}
+
+/** Prometheus (a static Go binary: the package's web-UI dependencies are not needed). */
+export function locatePrometheus(cacheDir: string): Promise<DebianBinary> {
+  return locateDebianProgram(cacheDir, {
+    debianPackage: 'prometheus',
+    binaryPath: 'usr/bin/prometheus',
+    versionFlag: '--version',
+    withLibraries: false,
+  });
 }
