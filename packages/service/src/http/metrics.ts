@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, type Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, type Histogram, type Registry } from 'prom-client';
 import type { RouteDeclaration } from './routes.js';
 
 /**
@@ -9,48 +9,101 @@ import type { RouteDeclaration } from './routes.js';
  */
 const EVENT_LOOP_SAMPLE_MS = 100;
 
+/** Upper bounds of the latency buckets, in seconds (`+Inf` is implied). */
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+const REQUESTS = 'http_requests_total';
+const DURATION = 'http_request_duration_seconds';
+
 export interface HttpMetrics {
   observe(method: string, route: string, status: number, seconds: number): void;
 }
 
-interface LabelledChildren {
-  requests: { inc(): void };
-  duration: { observe(seconds: number): void };
+type Labels = { method: string; route: string; status: string };
+
+/** One label set's numbers, kept as plain numbers and exported at scrape time. */
+interface Series {
+  readonly labels: Labels;
+  requests: number;
+  /** Requests already added to the prom-client counter. */
+  exported: number;
+  sum: number;
+  /** Per-bucket (not cumulative) counts; the last one is `+Inf`. */
+  readonly buckets: Float64Array;
 }
 
 /**
- * Request count and latency by method, route template and status, plus the default process metrics.
- * Label children are cached: label sets are bounded (methods Node accepts, route templates + `unmatched`,
- * status codes) and prom-client would otherwise hash the labels on every request.
+ * Request count and latency by method, route and status, plus the default process metrics. A request
+ * costs a map lookup and three additions: the numbers are pre-aggregated per label set and handed to
+ * prom-client when Prometheus scrapes (prom-client would otherwise hash and validate the labels twice per
+ * request, about a twentieth of a request's CPU). Label sets are bounded: methods node:http accepts, route
+ * paths or `unmatched`, status codes.
  */
 export function createHttpMetrics(registry: Registry): HttpMetrics {
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+  const series = new Map<string, Series>();
   const labelNames = ['method', 'route', 'status'] as const;
-  const requests = new Counter({
-    name: 'http_requests_total',
+  new Counter({
+    name: REQUESTS,
     help: 'HTTP requests answered, by method, route template and status',
     labelNames,
     registers: [registry],
+    collect() {
+      for (const entry of series.values()) {
+        if (entry.requests > entry.exported) this.inc(entry.labels, entry.requests - entry.exported);
+        entry.exported = entry.requests;
+      }
+    },
   });
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request latency in seconds, by method, route template and status',
-    labelNames,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
-  const children = new Map<string, LabelledChildren>();
+  registry.registerMetric(durationHistogram(series) as unknown as Histogram);
   return {
     observe(method, route, status, seconds) {
       const key = `${method} ${status} ${route}`;
-      let child = children.get(key);
-      if (child === undefined) {
-        const labels = { method, route, status: String(status) };
-        child = { requests: requests.labels(labels), duration: duration.labels(labels) };
-        children.set(key, child);
+      let entry = series.get(key);
+      if (entry === undefined) {
+        entry = {
+          labels: { method, route, status: String(status) },
+          requests: 0,
+          exported: 0,
+          sum: 0,
+          buckets: new Float64Array(BUCKETS.length + 1),
+        };
+        series.set(key, entry);
       }
-      child.requests.inc();
-      child.duration.observe(seconds);
+      entry.requests++;
+      entry.sum += seconds;
+      let bucket = 0;
+      while (bucket < BUCKETS.length && seconds > (BUCKETS[bucket] as number)) bucket++;
+      entry.buckets[bucket] = (entry.buckets[bucket] as number) + 1;
+    },
+  };
+}
+
+/**
+ * `http_request_duration_seconds` as a prom-client registry metric (what `registry.metrics()` asks each
+ * metric for: `get()`), exported from the pre-aggregated series in Prometheus' cumulative bucket format.
+ */
+function durationHistogram(series: ReadonlyMap<string, Series>) {
+  const help = 'HTTP request latency in seconds, by method, route template and status';
+  return {
+    name: DURATION,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    reset() {},
+    async get() {
+      const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+      for (const { labels, sum, buckets } of series.values()) {
+        let cumulative = 0;
+        for (const [index, count] of buckets.entries()) {
+          cumulative += count;
+          const le = index < BUCKETS.length ? (BUCKETS[index] as number) : '+Inf';
+          values.push({ labels: { le, ...labels }, value: cumulative, metricName: `${DURATION}_bucket` });
+        }
+        values.push({ labels, value: sum, metricName: `${DURATION}_sum` });
+        values.push({ labels, value: cumulative, metricName: `${DURATION}_count` });
+      }
+      return { name: DURATION, help, type: 'histogram', values, aggregator: 'sum' };
     },
   };
 }
