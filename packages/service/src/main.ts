@@ -8,6 +8,7 @@ import { type Config, ConfigError, loadConfig } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { createApiApp, createManagementApp } from './http/app.js';
 import { createHttpMetrics } from './http/metrics.js';
+import { createRequestLog } from './http/request-log.js';
 import {
   apiLimits,
   createHttpServer,
@@ -65,7 +66,13 @@ async function start(config: Config, logger: Logger, logOutput: LogOutput): Prom
   const registry = new Registry();
   registerLogMetrics(registry, logOutput);
   const storeStatus = createStoreStatus({ repository, logger, registry, pingTimeoutMs: 500 });
-  const common = { logger, metrics: createHttpMetrics(registry), drainState, storeStatus };
+  const common = {
+    logger,
+    metrics: createHttpMetrics(registry),
+    requestLog: createRequestLog(logger, (line) => logOutput.write(line)),
+    drainState,
+    storeStatus,
+  };
   const observers = createServerObservers(registry, logger);
   const server = createHttpServer(
     'api',

@@ -6,17 +6,17 @@ import type { DrainState } from '../lifecycle/draining.js';
 import type { StoreStatus } from '../lifecycle/store-status.js';
 import type { Logger } from '../logger.js';
 import { type LoadSignal, NEVER_OVERLOADED } from '../overload/event-loop-load.js';
-import { limitInFlight } from '../overload/in-flight-limit.js';
+import { createInFlightLimit } from '../overload/in-flight-limit.js';
 import { shedWhenOverloaded } from '../overload/load-shedding.js';
 import type { UserRepository } from '../store/repository.js';
 import { isClientDisconnect } from './client-errors.js';
 import type { AppState } from './context.js';
-import { helloRoute, usernameParameter } from './hello.js';
+import { helloRoute } from './hello.js';
 import { type HttpMetrics, metricsRoute } from './metrics.js';
 import { observe } from './observe.js';
 import { openApiRoute } from './openapi.js';
 import { livezRoute, readyzRoute } from './probes.js';
-import { problemResponses } from './problem.js';
+import type { RequestLog } from './request-log.js';
 import { createRouter, overloadExemptPaths, type RoutingTable, unroutedRequests } from './routes.js';
 
 /** What both listeners' apps share: one log, one set of request metrics, one drain state, one store status. */
@@ -24,6 +24,8 @@ export interface CommonDependencies {
   logger: Logger;
   /** The request metrics (`createHttpMetrics`), shared by both listeners. */
   metrics: HttpMetrics;
+  /** The one log line per request (`createRequestLog`). */
+  requestLog: RequestLog;
   drainState: DrainState;
   storeStatus: StoreStatus;
 }
@@ -46,10 +48,10 @@ export interface ManagementAppDependencies extends CommonDependencies {
 
 /** Koa with the request-scoped middleware, the router for `table`, and 404/405 for what it does not route. */
 function koaApp(table: RoutingTable, common: CommonDependencies, maxInFlight?: number): Koa<AppState> {
-  const { logger, metrics, drainState, storeStatus } = common;
+  const { logger, metrics, requestLog, drainState, storeStatus } = common;
   const router = createRouter(
     table,
-    maxInFlight === undefined ? undefined : limitInFlight(maxInFlight, logger),
+    maxInFlight === undefined ? undefined : createInFlightLimit(maxInFlight, logger),
   );
   const app = new Koa<AppState>();
   // Errors are answered and logged by `problemResponses`; Koa's own stderr printing would duplicate them.
@@ -59,8 +61,7 @@ function koaApp(table: RoutingTable, common: CommonDependencies, maxInFlight?: n
     if (isClientDisconnect(error)) logger.debug({ code: (error as { code?: unknown }).code }, 'client gone');
     else logger.error({ err: error }, 'unhandled error in response');
   });
-  app.use(observe({ metrics, logger, drainState }));
-  app.use(problemResponses({ logger, storeStatus }));
+  app.use(observe({ metrics, requestLog, logger, drainState, storeStatus }));
   app.use(router.routes());
   app.use(unroutedRequests);
   return app;
@@ -75,7 +76,6 @@ export function createApiApp(dependencies: ApiAppDependencies): RequestListener 
   const { repository, clock, drainState, storeStatus, registry, maxInFlight } = dependencies;
   const table: RoutingTable = {
     routes: [helloRoute({ repository, clock }), openApiRoute, readyzRoute({ drainState, storeStatus })],
-    params: { username: usernameParameter },
   };
   const app = koaApp(table, dependencies, maxInFlight);
   // In front of Koa, so a saturated process spends next to nothing on requests it refuses.

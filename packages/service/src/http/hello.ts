@@ -1,9 +1,8 @@
-import type { RouterParameterMiddleware } from '@koa/router';
 import { daysUntilBirthday, greeting, parseDateOfBirth, parseUsername } from '../domain/birthday.js';
 import type { Clock } from '../domain/clock.js';
 import { createTodayFromClock } from '../domain/today.js';
 import type { UserRepository } from '../store/repository.js';
-import type { AppContext, AppState } from './context.js';
+import type { AppContext } from './context.js';
 import { readJsonBody } from './json-body.js';
 import { HttpProblem } from './problem.js';
 import type { RouteDeclaration } from './routes.js';
@@ -17,18 +16,17 @@ export interface HelloDependencies {
 
 /**
  * `:username`, already percent-decoded by @koa/router (which leaves a segment it cannot decode as it is: a
- * `%` is no letter, so that is a 400 too). Checked before the body is read.
+ * `%` is no letter, so that is a 400 too), validated and NFC-normalised. Checked before any body is read.
  */
-export const usernameParameter: RouterParameterMiddleware<AppState> = (raw, ctx, next) => {
-  const username = parseUsername(raw);
+function checkUsername(ctx: AppContext): void {
+  const username = parseUsername((ctx as AppContext & { params: { username: string } }).params.username);
   if (!username.ok) throw new HttpProblem(400, username.detail);
   ctx.state.username = username.value;
-  return next();
-};
+}
 
 function usernameOf(ctx: AppContext): string {
   const { username } = ctx.state;
-  if (username === undefined) throw new Error('the :username parameter check did not run');
+  if (username === undefined) throw new Error('the :username check did not run');
   return username;
 }
 
@@ -40,6 +38,7 @@ export function helloRoute({ repository, clock }: HelloDependencies): RouteDecla
     overloadExempt: false,
     methods: {
       GET: {
+        checkRequest: checkUsername,
         async handle(ctx) {
           const username = usernameOf(ctx);
           const dateOfBirth = await repository.findDateOfBirth(username);
@@ -51,6 +50,7 @@ export function helloRoute({ repository, clock }: HelloDependencies): RouteDecla
         },
       },
       PUT: {
+        checkRequest: checkUsername,
         readBody: readJsonBody,
         async handle(ctx) {
           const username = usernameOf(ctx);

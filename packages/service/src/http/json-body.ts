@@ -1,6 +1,5 @@
-import type { Middleware } from 'koa';
 import bodyParser from 'koa-bodyparser';
-import type { AppState } from './context.js';
+import type { AppContext } from './context.js';
 import { HttpProblem } from './problem.js';
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -26,7 +25,7 @@ const TOO_LARGE = `the request body must not exceed ${MAX_BODY_BYTES} bytes`;
  * misleading 400), then a declared length over the limit. (A response to a request whose body was not read
  * closes the connection: `observe`.)
  */
-export const readJsonBody: Middleware<AppState> = async (ctx, next) => {
+export async function readJsonBody(ctx: AppContext): Promise<void> {
   const { req } = ctx;
   const contentType = req.headers['content-type'];
   if (contentType === undefined || !JSON_MEDIA_TYPE.test(contentType)) {
@@ -43,8 +42,7 @@ export const readJsonBody: Middleware<AppState> = async (ctx, next) => {
   } catch (error) {
     throw toBodyProblem(error, req.headers['content-encoding']);
   }
-  await next();
-};
+}
 
 function toBodyProblem(error: unknown, contentEncoding: string | undefined): unknown {
   if (error instanceof SyntaxError) return new HttpProblem(400, 'the request body is not valid JSON');

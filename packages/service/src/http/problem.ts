@@ -1,9 +1,8 @@
 import { STATUS_CODES } from 'node:http';
-import type { Middleware } from 'koa';
 import type { StoreStatus } from '../lifecycle/store-status.js';
 import type { Logger } from '../logger.js';
 import { StoreUnavailableError } from '../store/repository.js';
-import type { AppState } from './context.js';
+import type { AppContext } from './context.js';
 
 /** An error the client should see as `application/problem+json` (RFC 9457). */
 export class HttpProblem extends Error {
@@ -31,35 +30,33 @@ export function problemBody(status: number, detail: string): string {
 /** Seconds a client should wait before retrying when the store is down (a database failover takes a while). */
 const STORE_RETRY_AFTER_SECONDS = '5';
 
-/**
- * The one place that turns errors into responses: known problems keep their status, client errors raised
- * by libraries (body parser) keep their 4xx, a store outage is 503 + Retry-After, anything else is a bug:
- * 500, logged with its stack, never shown to the client. Only bugs are logged here: the 503s of an overload
- * or an outage are counted by the request metrics, and a store outage is logged once, as a change of
- * `storeStatus`, not once per request (when the process has the least to spare).
- */
-export function problemResponses({
-  logger,
-  storeStatus,
-}: {
+export interface ProblemDependencies {
   logger: Logger;
   storeStatus: Pick<StoreStatus, 'reportUnavailable'>;
-}): Middleware<AppState> {
-  return async function problemResponses(ctx, next) {
-    try {
-      await next();
-    } catch (error) {
-      const problem = toProblem(error);
-      if (error instanceof StoreUnavailableError) storeStatus.reportUnavailable(error.message);
-      else if (problem.status === 500) {
-        logger.error({ err: error, requestId: ctx.state.requestId }, 'request failed');
-      }
-      ctx.status = problem.status;
-      if (problem.headers !== undefined) ctx.set(problem.headers);
-      ctx.type = PROBLEM_CONTENT_TYPE;
-      ctx.body = problemBody(problem.status, problem.detail);
-    }
-  };
+}
+
+/**
+ * The one place that turns errors into responses (the first middleware, `observe`, hands it every error):
+ * known problems keep their status, client errors raised by libraries (body parser) keep their 4xx, a store
+ * outage is 503 + Retry-After, anything else is a bug: 500, logged with its stack, never shown to the client.
+ * Only bugs are logged here: the 503s of an overload or an outage are counted by the request metrics, and a
+ * store outage is logged once, as a change of `storeStatus`, not once per request (when the process has the
+ * least to spare).
+ */
+export function answerProblem(
+  ctx: AppContext,
+  error: unknown,
+  { logger, storeStatus }: ProblemDependencies,
+): void {
+  const problem = toProblem(error);
+  if (error instanceof StoreUnavailableError) storeStatus.reportUnavailable(error.message);
+  else if (problem.status === 500) {
+    logger.error({ err: error, requestId: ctx.state.requestId }, 'request failed');
+  }
+  ctx.status = problem.status;
+  if (problem.headers !== undefined) ctx.set(problem.headers);
+  ctx.type = PROBLEM_CONTENT_TYPE;
+  ctx.body = problemBody(problem.status, problem.detail);
 }
 
 function toProblem(error: unknown): HttpProblem {

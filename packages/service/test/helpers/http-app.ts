@@ -7,6 +7,7 @@ import { request } from 'undici';
 import type { Clock } from '../../src/domain/clock.js';
 import { createApiApp, createManagementApp } from '../../src/http/app.js';
 import { createHttpMetrics } from '../../src/http/metrics.js';
+import { createRequestLog } from '../../src/http/request-log.js';
 import {
   apiLimits,
   createHttpServer,
@@ -85,7 +86,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     registry,
     pingTimeoutMs: options.storePingTimeoutMs ?? 500,
   });
-  const common = { logger, metrics: createHttpMetrics(registry), drainState, storeStatus };
+  const common = {
+    logger,
+    metrics: createHttpMetrics(registry),
+    requestLog: createRequestLog(logger, (line) => sink.write(line)),
+    drainState,
+    storeStatus,
+  };
   const observers = createServerObservers(registry, logger);
   const api = createHttpServer(
     'api',
