@@ -4,12 +4,16 @@ import type { Duplex } from 'node:stream';
 import { PROBLEM_CONTENT_TYPE, problemBody } from './problem.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
-/** The headers of a problem+json answer that closes the connection, built once (but for the request id). */
-function closingProblemHeaders(body: string): [string, string][] {
+/**
+ * The headers of a problem+json answer that closes the connection, built once (but for the request id). The
+ * security headers are the server's own (`createHttpServer`) on a ServerResponse, and written here for a
+ * raw socket.
+ */
+function closingProblemHeaders(body: string, raw: boolean): [string, string][] {
   return [
     ['Content-Type', PROBLEM_CONTENT_TYPE],
     ['Content-Length', String(Buffer.byteLength(body))],
-    ...SECURITY_HEADERS.map(([name, value]): [string, string] => [name, value]),
+    ...(raw ? SECURITY_HEADERS.map(([name, value]): [string, string] => [name, value]) : []),
     ['Connection', 'close'],
   ];
 }
@@ -19,7 +23,7 @@ function rawProblem(status: number, detail: string): (requestId: string) => stri
   const body = problemBody(status, detail);
   const head = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
-    ...closingProblemHeaders(body).map(([name, value]) => `${name}: ${value}`),
+    ...closingProblemHeaders(body, true).map(([name, value]) => `${name}: ${value}`),
   ].join('\r\n');
   return (requestId) => `${head}\r\nX-Request-Id: ${requestId}\r\n\r\n${body}`;
 }
@@ -27,7 +31,7 @@ function rawProblem(status: number, detail: string): (requestId: string) => stri
 /** Answers a problem+json through `res` and closes the connection (the request body, if any, is never read). */
 function problemAnswer(status: number, detail: string): (res: ServerResponse) => void {
   const body = problemBody(status, detail);
-  const headers = Object.fromEntries(closingProblemHeaders(body));
+  const headers = Object.fromEntries(closingProblemHeaders(body, false));
   return (res) => {
     res.setHeader('X-Request-Id', randomUUID());
     res.writeHead(status, headers).end(body);

@@ -9,7 +9,6 @@ import { answerProblem, type ProblemDependencies } from './problem.js';
 import { requestIdFrom } from './request-id.js';
 import type { RequestLog } from './request-log.js';
 import { routeLabel } from './routes.js';
-import { SECURITY_HEADERS } from './security-headers.js';
 
 export interface ObserveDependencies extends ProblemDependencies {
   metrics: HttpMetrics;
@@ -21,10 +20,10 @@ export interface ObserveDependencies extends ProblemDependencies {
 
 /**
  * The first Koa middleware (shed requests never reach Koa; `http_requests_shed_total` counts them): stamps
- * the request id and the fixed headers, hands any error to `answerProblem`, then records one metric sample
+ * the request id (the security headers are in every response head: `createHttpServer`), hands any error to `answerProblem`, then records one metric sample
  * and one log line per request, labelled with the route @koa/router matched (bounded: route paths or
  * `unmatched`). One middleware rather than three: each Koa layer costs a bound dispatch and two promises
- * per request. Headers go straight to `res.setHeader`, skipping Koa's per-call normalisation.
+ * per request. The id goes straight to `res.setHeader`, skipping Koa's per-call normalisation.
  */
 export function observe(dependencies: ObserveDependencies): Middleware<AppState> {
   const { metrics, requestLog, drainState } = dependencies;
@@ -33,7 +32,6 @@ export function observe(dependencies: ObserveDependencies): Middleware<AppState>
     const requestId = requestIdFrom(ctx.req.headers['x-request-id']);
     ctx.state.requestId = requestId;
     const res = ctx.res;
-    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
     res.setHeader('X-Request-Id', requestId);
     try {
       await next();

@@ -3,6 +3,10 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { type RefusalEpisodes, refusalEpisodes } from '../overload/refusal-episodes.js';
 import { answerClientErrors, refuseExpectation, requireHost } from './client-errors.js';
+import { responseWithHeaders, SECURITY_HEADERS } from './security-headers.js';
+
+/** Every response through these servers carries the security headers (set once, not per response). */
+const SecureResponse = responseWithHeaders(SECURITY_HEADERS);
 
 /** How long a connection may take for what, and how many a listener holds at once. */
 export interface ServerLimits {
@@ -92,7 +96,7 @@ export function createServerObservers(registry: Registry, logger: Logger): Serve
 }
 
 /**
- * A node:http server with `limits`, answering node's own errors (bad framing, missing Host, timeouts, too
+ * A node:http server with `limits`, the security headers on every response, answering node's own errors (bad framing, missing Host, timeouts, too
  * large headers, unmet `Expect`) as problem+json. `Expect: 100-continue` requests reach `listener` without
  * node's automatic "100 Continue": the body reader sends it once the request has passed its checks.
  */
@@ -110,6 +114,7 @@ export function createHttpServer(
       requestTimeout: limits.requestTimeoutMs,
       connectionsCheckingInterval: checkingIntervalMs(limits),
       requireHostHeader: false,
+      ServerResponse: SecureResponse,
     },
     serve,
   );

@@ -8,15 +8,14 @@ import {
   problemBody,
 } from '../http/problem.js';
 import { requestIdFrom } from '../http/request-id.js';
-import { SECURITY_HEADERS } from '../http/security-headers.js';
 import type { DrainState } from '../lifecycle/draining.js';
 import type { LoadSignal } from './event-loop-load.js';
 
 const SHED_BODY = problemBody(503, OVERLOAD_DETAIL);
 
-// Built once: a shed answer must cost next to nothing, or shedding itself keeps the CPU saturated.
+// Built once: a shed answer must cost next to nothing, or shedding itself keeps the CPU saturated. (The
+// security headers are in every response head the server writes: `createHttpServer`.)
 const SHED_HEADERS: Record<string, string> = {
-  ...Object.fromEntries(SECURITY_HEADERS),
   'Content-Type': PROBLEM_CONTENT_TYPE,
   'Content-Length': String(Buffer.byteLength(SHED_BODY)),
   'Retry-After': OVERLOAD_RETRY_AFTER_SECONDS,

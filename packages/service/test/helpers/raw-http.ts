@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 /** One HTTP/1.1 response as it came off the wire. */
 export interface RawResponse {
   readonly status: number;
-  /** Header names lower-cased. */
+  /** Header names lower-cased; a repeated field's values joined with ", ". */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
@@ -23,7 +23,10 @@ export function parseResponses(text: string): RawResponse[] {
     const headers: Record<string, string> = {};
     for (const line of lines) {
       const colon = line.indexOf(':');
-      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      // A repeated field is joined as HTTP combines it, so a header sent twice shows.
+      headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
     }
     const length = status < 200 ? 0 : Number(headers['content-length'] ?? 0);
     const bodyStart = headEnd + 4;
