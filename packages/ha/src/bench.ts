@@ -40,6 +40,8 @@ interface Measurement extends WrkResult {
   readonly op: Op;
   readonly round: number;
   readonly peakRssMiB: number;
+  /** The server's own CPU time (user + system, all threads) per answered request, in µs. */
+  readonly cpuUsPerRequest: number;
 }
 
 const labels: Record<Target, string> = {
@@ -245,12 +247,14 @@ async function main(): Promise<number> {
     for (let round = 1; round <= settings.rounds; round++) {
       for (const op of ['get', 'put'] as const) {
         for (const target of order) {
+          const cpuBefore = await targets[target].cpuMs();
           const [result, peakRssMiB] = await withPeakRss(targets[target], () =>
             wrk(target, op, settings.durationS),
           );
-          measurements.push({ ...result, target, op, round, peakRssMiB });
+          const cpuUsPerRequest = (((await targets[target].cpuMs()) - cpuBefore) * 1000) / result.requests;
+          measurements.push({ ...result, target, op, round, peakRssMiB, cpuUsPerRequest });
           log(
-            `  round ${round} ${op.toUpperCase()} ${labels[target]}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(1)} ms, ${result.errors} errors, RSS ${peakRssMiB.toFixed(0)} MiB`,
+            `  round ${round} ${op.toUpperCase()} ${labels[target]}: ${result.rps.toFixed(0)} req/s, ${cpuUsPerRequest.toFixed(0)} µs CPU/request, p99 ${result.p99Ms.toFixed(1)} ms, ${result.errors} errors, RSS ${peakRssMiB.toFixed(0)} MiB`,
           );
         }
       }
@@ -292,6 +296,7 @@ async function main(): Promise<number> {
   const medianOf = (target: Target, op: Op, pick: (m: Measurement) => number) =>
     median(measurements.filter((m) => m.target === target && m.op === op).map(pick));
   const rps = (target: Target, op: Op) => medianOf(target, op, (m) => m.rps);
+  const cpuUs = (target: Target, op: Op) => medianOf(target, op, (m) => m.cpuUsPerRequest);
   const peakRss = (target: Target) =>
     Math.max(...measurements.filter((m) => m.target === target).map((m) => m.peakRssMiB));
   const startMedian = (name: string) =>
@@ -321,6 +326,7 @@ async function main(): Promise<number> {
         server: labels[target],
         'GET req/s': rps(target, 'get'),
         'PUT req/s': rps(target, 'put'),
+        'GET / PUT CPU µs/req': `${cpuUs(target, 'get').toFixed(0)} / ${cpuUs(target, 'put').toFixed(0)}`,
         'GET p50/p99 ms': `${medianOf(target, 'get', (m) => m.p50Ms).toFixed(2)} / ${medianOf(target, 'get', (m) => m.p99Ms).toFixed(1)}`,
         'PUT p50/p99 ms': `${medianOf(target, 'put', (m) => m.p50Ms).toFixed(2)} / ${medianOf(target, 'put', (m) => m.p99Ms).toFixed(1)}`,
         errors: measurements.filter((m) => m.target === target).reduce((n, m) => n + m.errors, 0),
@@ -340,6 +346,25 @@ async function main(): Promise<number> {
       ratioRow('service / bare node:http (memory)', 'service', 'bare'),
       ratioRow('minimal Koa / bare node:http (memory)', 'minimalKoa', 'bare'),
       ratioRow('service / bare node:http + pg (PostgreSQL)', 'servicePg', 'barePg'),
+    ]),
+  );
+  // On a shared machine the servers' own CPU time per request is steadier than req/s (other work on core 0
+  // lowers every rate, not the work a request takes): the reference's CPU per request over the service's.
+  const cpuRatioRow = (name: string, a: Target, b: Target) => ({
+    ratio: name,
+    GET: (cpuUs(b, 'get') / cpuUs(a, 'get')).toFixed(2),
+    PUT: (cpuUs(b, 'put') / cpuUs(a, 'put')).toFixed(2),
+  });
+  log('\n## Ratios by server CPU time per request (reference µs / service µs; steadier on a busy machine)\n');
+  log(
+    table([
+      cpuRatioRow('service / minimal Koa (memory)', 'service', 'minimalKoa'),
+      cpuRatioRow('service / bare node:http (memory)', 'service', 'bare'),
+      cpuRatioRow(
+        "service / bare node:http + pg (PostgreSQL; PostgreSQL's own CPU not counted)",
+        'servicePg',
+        'barePg',
+      ),
     ]),
   );
   log(`\n## At rest: CPU over ${settings.idleS} s with no traffic (/proc/<pid>/stat), after the load\n`);
