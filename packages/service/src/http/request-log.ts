@@ -14,11 +14,12 @@ export type RequestLog = (entry: RequestLogEntry) => void;
 
 /**
  * The per-request line, in the format of every other line (pino's: level, time, pid, hostname, fields, msg),
- * built from a template whose constant parts are made once here. pino's generic path (escaping every key and
- * value, the level formatter) cost about a tenth of a request's CPU. No field needs escaping: request ids are
- * `[\w.:/+=-]` or UUIDs (`requestIdFrom`), methods are the tokens node:http accepts, routes are declared
- * paths or `unmatched` (quoted once each, so even those stay correct if a path ever needed escaping), the
- * rest are numbers. Honours the logger's level.
+ * built from a template whose constant parts are made once here. pino's generic path (escaping every key
+ * and value, the level formatter) cost about a tenth of a request's CPU: 209k instructions per GET with
+ * `logger.info` for this line, 188k with this template (callgrind, memory store). Methods and routes come
+ * from bounded sets (the tokens node:http accepts, declared paths or `unmatched`) and are quoted once each;
+ * the request id is quoted per line (a caller's header); the rest are numbers. Written only when the
+ * logger's level at start-up lets `info` through. A test holds it equal to pino's line for the same fields.
  */
 export function createRequestLog(logger: Logger, write: (line: string) => void): RequestLog {
   if (!logger.isLevelEnabled('info')) return () => {};
@@ -34,7 +35,7 @@ export function createRequestLog(logger: Logger, write: (line: string) => void):
   };
   return ({ requestId, method, route, status, durationMs }) => {
     write(
-      `{"level":"info","time":${Date.now()}${bindings},"requestId":"${requestId}","method":${quote(method)},"route":${quote(route)},"status":${status},"durationMs":${durationMs},"msg":"request"}\n`,
+      `{"level":"info","time":${Date.now()}${bindings},"requestId":${JSON.stringify(requestId)},"method":${quote(method)},"route":${quote(route)},"status":${status},"durationMs":${durationMs},"msg":"request"}\n`,
     );
   };
 }
