@@ -54,3 +54,29 @@ test('the API listener answers 404 for /metrics and /livez: they live on the man
   for (const path of ['/hello/Alice', '/openapi.json'])
     assertProblem(t, await send(app.management, 'GET', path), 404);
 });
+
+test('the latency histogram is coherent: cumulative buckets, +Inf = _count = the request counter, after every scrape', async (t) => {
+  const app = await startTestApp();
+  t.teardown(app.close);
+  const labels = 'method="GET",route="/hello/:username",status="404"';
+  for (let scrape = 1; scrape <= 2; scrape++) {
+    for (let i = 0; i < 5; i++) await send(app, 'GET', '/hello/Nobody');
+    const text = (await send(app.management, 'GET', '/metrics')).text;
+    const value = (line: RegExp) => Number(line.exec(text)?.[1]);
+    const buckets = [...text.matchAll(/^http_request_duration_seconds_bucket\{le="([^"]+)",(.*)\} (\S+)$/gm)]
+      .filter((match) => match[2] === labels)
+      .map((match) => ({ le: match[1], count: Number(match[3]) }));
+    t.is(buckets.length, 13, '12 bounds and +Inf');
+    t.deepEqual(
+      buckets.map((b) => b.count),
+      buckets.map((b) => b.count).sort((a, b) => a - b),
+      'cumulative',
+    );
+    t.is(buckets.at(-1)?.le, '+Inf');
+    const count = value(new RegExp(`^http_request_duration_seconds_count\\{${labels}\\} (\\S+)$`, 'm'));
+    t.is(count, 5 * scrape);
+    t.is(buckets.at(-1)?.count, count);
+    t.is(value(new RegExp(`^http_requests_total\\{${labels}\\} (\\S+)$`, 'm')), count);
+    t.true(value(new RegExp(`^http_request_duration_seconds_sum\\{${labels}\\} (\\S+)$`, 'm')) > 0);
+  }
+});

@@ -47,21 +47,26 @@ export interface ManagementAppDependencies extends CommonDependencies {
 }
 
 /** Koa with the request-scoped middleware, the router for `table`, and 404/405 for what it does not route. */
-function koaApp(table: RoutingTable, common: CommonDependencies, maxInFlight?: number): Koa<AppState> {
+function koaApp(
+  table: RoutingTable,
+  common: CommonDependencies,
+  api?: { maxInFlight: number },
+): Koa<AppState> {
   const { logger, metrics, requestLog, drainState, storeStatus } = common;
   const router = createRouter(
     table,
-    maxInFlight === undefined ? undefined : createInFlightLimit(maxInFlight, logger),
+    api === undefined ? undefined : createInFlightLimit(api.maxInFlight, logger),
   );
   const app = new Koa<AppState>();
-  // Errors are answered and logged by `problemResponses`; Koa's own stderr printing would duplicate them.
+  // Errors are answered and logged by `answerProblem` (through `observe`); Koa's own stderr printing would duplicate them.
   app.silent = true;
   app.on('error', (error: unknown) => {
     // A client that disconnects mid-request is not an error of ours; node's socket errors come here too.
     if (isClientDisconnect(error)) logger.debug({ code: (error as { code?: unknown }).code }, 'client gone');
     else logger.error({ err: error }, 'unhandled error in response');
   });
-  app.use(observe({ metrics, requestLog, logger, drainState, storeStatus }));
+  const inFlight = api === undefined ? undefined : metrics.apiInFlight;
+  app.use(observe({ metrics, requestLog, logger, drainState, storeStatus, inFlight }));
   app.use(router.routes());
   app.use(unroutedRequests);
   return app;
@@ -77,7 +82,7 @@ export function createApiApp(dependencies: ApiAppDependencies): RequestListener 
   const table: RoutingTable = {
     routes: [helloRoute({ repository, clock }), openApiRoute, readyzRoute({ drainState, storeStatus })],
   };
-  const app = koaApp(table, dependencies, maxInFlight);
+  const app = koaApp(table, dependencies, { maxInFlight });
   // In front of Koa, so a saturated process spends next to nothing on requests it refuses.
   const shedding = shedWhenOverloaded({
     load: dependencies.load ?? NEVER_OVERLOADED,

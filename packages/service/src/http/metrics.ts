@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, type Histogram, type Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, type Histogram, type Registry } from 'prom-client';
 import type { RouteDeclaration } from './routes.js';
 
 /**
@@ -15,8 +15,18 @@ const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 const REQUESTS = 'http_requests_total';
 const DURATION = 'http_request_duration_seconds';
 
+/** A count of requests being handled, kept by `observe` and read at scrape time. */
+export interface InFlightCount {
+  value: number;
+}
+
 export interface HttpMetrics {
   observe(method: string, route: string, status: number, seconds: number): void;
+  /**
+   * `http_requests_in_flight`: requests the API listener is handling now, from the first middleware until
+   * the handler is done (those still sending their body included; shed requests never enter).
+   */
+  readonly apiInFlight: InFlightCount;
 }
 
 type Labels = { method: string; route: string; status: string };
@@ -36,7 +46,7 @@ interface Series {
  * Request count and latency by method, route and status, plus the default process metrics. A request
  * costs a map lookup and three additions: the numbers are pre-aggregated per label set and handed to
  * prom-client when Prometheus scrapes (prom-client would otherwise hash and validate the labels twice per
- * request, about a twentieth of a request's CPU). Label sets are bounded: methods node:http accepts, route
+ * request: 199k instructions per GET against 188k, callgrind). Label sets are bounded: methods node:http accepts, route
  * paths or `unmatched`, status codes.
  */
 export function createHttpMetrics(registry: Registry): HttpMetrics {
@@ -56,7 +66,17 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
     },
   });
   registry.registerMetric(durationHistogram(series) as unknown as Histogram);
+  const apiInFlight: InFlightCount = { value: 0 };
+  new Gauge({
+    name: 'http_requests_in_flight',
+    help: 'Requests the API listener is handling now (body still arriving included; shed requests excluded)',
+    registers: [registry],
+    collect() {
+      this.set(apiInFlight.value);
+    },
+  });
   return {
+    apiInFlight,
     observe(method, route, status, seconds) {
       const key = `${method} ${status} ${route}`;
       let entry = series.get(key);

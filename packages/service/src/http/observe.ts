@@ -4,7 +4,7 @@ import type { DrainState } from '../lifecycle/draining.js';
 import type { Logger } from '../logger.js';
 import { bodyLeftUnread } from './connection.js';
 import type { AppState } from './context.js';
-import type { HttpMetrics } from './metrics.js';
+import type { HttpMetrics, InFlightCount } from './metrics.js';
 import { answerProblem, type ProblemDependencies } from './problem.js';
 import { requestIdFrom } from './request-id.js';
 import type { RequestLog } from './request-log.js';
@@ -16,6 +16,8 @@ export interface ObserveDependencies extends ProblemDependencies {
   requestLog: RequestLog;
   logger: Logger;
   drainState: DrainState;
+  /** Where the requests being handled are counted (the API listener's `http_requests_in_flight`), if anywhere. */
+  inFlight?: InFlightCount;
 }
 
 /**
@@ -27,8 +29,10 @@ export interface ObserveDependencies extends ProblemDependencies {
  */
 export function observe(dependencies: ObserveDependencies): Middleware<AppState> {
   const { metrics, requestLog, drainState } = dependencies;
+  const inFlight = dependencies.inFlight ?? { value: 0 };
   return async function observe(ctx, next) {
     const startedAt = performance.now();
+    inFlight.value++;
     const requestId = requestIdFrom(ctx.req.headers['x-request-id']);
     ctx.state.requestId = requestId;
     const res = ctx.res;
@@ -38,6 +42,7 @@ export function observe(dependencies: ObserveDependencies): Middleware<AppState>
     } catch (error) {
       answerProblem(ctx, error, dependencies);
     } finally {
+      inFlight.value--;
       // Checked once the handler is done (Koa writes the head after this): a request that began before the
       // shutdown signal also closes its connection (clients move to another replica), and so does one whose
       // body was refused unread (node:http would read and discard whatever the client keeps sending).
