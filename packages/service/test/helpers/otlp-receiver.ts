@@ -163,8 +163,11 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-/** An in-process OTLP/HTTP trace receiver on 127.0.0.1 (protobuf and JSON), answering as a collector does. */
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/**
+ * An in-process OTLP/HTTP trace receiver on 127.0.0.1 (protobuf and JSON), answering as a collector does, on
+ * `port` (default: one the OS picks).
+ */
+export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const paths: string[] = [];
   const waiters = new Set<() => void>();
@@ -184,10 +187,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         res.writeHead(400, { 'content-type': 'text/plain' }).end(String(error));
       });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${bound}`,
     spans,
     paths,
     waitFor(match, timeoutMs = 15_000) {
