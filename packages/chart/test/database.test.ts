@@ -1,6 +1,6 @@
 import test from 'ava';
 import { loadHelm } from './helpers/helm.js';
-import { type EnvVar, ofKind, only, serverContainer, serverEnv } from './helpers/manifests.js';
+import { type EnvVar, ofKind, only, serverEnv } from './helpers/manifests.js';
 
 const helm = await loadHelm();
 
