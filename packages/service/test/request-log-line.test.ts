@@ -50,3 +50,18 @@ test('above info (LOG_LEVEL=warn) no request line is written', (t) => {
   createRequestLog(logger, output.write)(entry);
   t.deepEqual(output.lines, []);
 });
+
+test("with the logger's mixin (tracing on), the line carries its fields where pino puts them", (t) => {
+  const output = collect();
+  const traceIds = () => ({
+    trace_id: '0af7651916cd43dd8448eb211c80319c',
+    span_id: 'b7ad6b7169203331',
+    trace_flags: '01',
+  });
+  const logger = createLogger('info', output, traceIds);
+  createRequestLog(logger, output.write, traceIds)(entry);
+  logger.info({ ...entry }, 'request');
+  const [ours, pinos] = output.lines;
+  t.deepEqual(fieldsOf(ours as string), fieldsOf(pinos as string));
+  t.like(JSON.parse(ours as string), { trace_id: '0af7651916cd43dd8448eb211c80319c' });
+});

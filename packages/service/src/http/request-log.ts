@@ -19,9 +19,14 @@ export type RequestLog = (entry: RequestLogEntry) => void;
  * `logger.info` for this line, 188k with this template (callgrind, memory store). Methods and routes come
  * from bounded sets (the tokens node:http accepts, declared paths or `unmatched`) and are quoted once each;
  * the request id is quoted per line (a caller's header); the rest are numbers. Written only when the
- * logger's level at start-up lets `info` through. A test holds it equal to pino's line for the same fields.
+ * logger's level at start-up lets `info` through; `fields` are the logger's mixin, added the same way. A test holds it equal to pino's line for the same fields.
  */
-export function createRequestLog(logger: Logger, write: (line: string) => void): RequestLog {
+export function createRequestLog(
+  logger: Logger,
+  write: (line: string) => void,
+  /** What the logger adds to every line (its mixin: with tracing on, the active span's ids), if anything. */
+  fields?: () => Record<string, string>,
+): RequestLog {
   if (!logger.isLevelEnabled('info')) return () => {};
   const bindings = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())}`;
   const quoted = new Map<string, string>();
@@ -33,9 +38,18 @@ export function createRequestLog(logger: Logger, write: (line: string) => void):
     }
     return json;
   };
+  const context =
+    fields === undefined
+      ? () => ''
+      : () => {
+          let json = '';
+          for (const [key, value] of Object.entries(fields()))
+            json += `,${quote(key)}:${JSON.stringify(value)}`;
+          return json;
+        };
   return ({ requestId, method, route, status, durationMs }) => {
     write(
-      `{"level":"info","time":${Date.now()}${bindings},"requestId":${JSON.stringify(requestId)},"method":${quote(method)},"route":${quote(route)},"status":${status},"durationMs":${durationMs},"msg":"request"}\n`,
+      `{"level":"info","time":${Date.now()}${bindings}${context()},"requestId":${JSON.stringify(requestId)},"method":${quote(method)},"route":${quote(route)},"status":${status},"durationMs":${durationMs},"msg":"request"}\n`,
     );
   };
 }
