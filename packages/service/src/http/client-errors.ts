@@ -6,7 +6,7 @@ import { SECURITY_HEADERS } from './security-headers.js';
 
 /**
  * The headers of a problem+json answer that closes the connection, built once (but for the request id). The
- * security headers are the server's own (`createHttpServer`) on a ServerResponse, and written here for a
+ * security headers are in every ServerResponse's head (`ServiceResponse`), and written here for a
  * raw socket.
  */
 function closingProblemHeaders(body: string, raw: boolean): [string, string][] {

@@ -8,6 +8,7 @@ import type { HttpMetrics, InFlightCount } from './metrics.js';
 import { answerProblem, type ProblemDependencies } from './problem.js';
 import { requestIdFrom } from './request-id.js';
 import type { RequestLog } from './request-log.js';
+import { stampRequestId } from './response-head.js';
 import { routeLabel } from './routes.js';
 
 export interface ObserveDependencies extends ProblemDependencies {
@@ -22,10 +23,10 @@ export interface ObserveDependencies extends ProblemDependencies {
 
 /**
  * The first Koa middleware (shed requests never reach Koa; `http_requests_shed_total` counts them): stamps
- * the request id (the security headers are in every response head: `createHttpServer`), hands any error to `answerProblem`, then records one metric sample
+ * the request id (into the response head with the security headers: `ServiceResponse`), hands any error to `answerProblem`, then records one metric sample
  * and one log line per request, labelled with the route @koa/router matched (bounded: route paths or
  * `unmatched`). One middleware rather than three: each Koa layer costs a bound dispatch and two promises
- * per request. The id goes straight to `res.setHeader`, skipping Koa's per-call normalisation.
+ * per request.
  */
 export function observe(dependencies: ObserveDependencies): Middleware<AppState> {
   const { metrics, requestLog, drainState } = dependencies;
@@ -36,7 +37,7 @@ export function observe(dependencies: ObserveDependencies): Middleware<AppState>
     const requestId = requestIdFrom(ctx.req.headers['x-request-id']);
     ctx.state.requestId = requestId;
     const res = ctx.res;
-    res.setHeader('X-Request-Id', requestId);
+    stampRequestId(res, requestId);
     try {
       await next();
     } catch (error) {

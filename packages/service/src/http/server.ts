@@ -3,10 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { type RefusalEpisodes, refusalEpisodes } from '../overload/refusal-episodes.js';
 import { answerClientErrors, refuseExpectation, requireHost } from './client-errors.js';
-import { responseWithHeaders, SECURITY_HEADERS } from './security-headers.js';
-
-/** Every response through these servers carries the security headers (set once, not per response). */
-const SecureResponse = responseWithHeaders(SECURITY_HEADERS);
+import { ServiceResponse } from './response-head.js';
 
 /** How long a connection may take for what, and how many a listener holds at once. */
 export interface ServerLimits {
@@ -114,7 +111,7 @@ export function createHttpServer(
       requestTimeout: limits.requestTimeoutMs,
       connectionsCheckingInterval: checkingIntervalMs(limits),
       requireHostHeader: false,
-      ServerResponse: SecureResponse,
+      ServerResponse: ServiceResponse,
     },
     serve,
   );

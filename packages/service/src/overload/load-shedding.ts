@@ -8,13 +8,14 @@ import {
   problemBody,
 } from '../http/problem.js';
 import { requestIdFrom } from '../http/request-id.js';
+import { stampRequestId } from '../http/response-head.js';
 import type { DrainState } from '../lifecycle/draining.js';
 import type { LoadSignal } from './event-loop-load.js';
 
 const SHED_BODY = problemBody(503, OVERLOAD_DETAIL);
 
 // Built once: a shed answer must cost next to nothing, or shedding itself keeps the CPU saturated. (The
-// security headers are in every response head the server writes: `createHttpServer`.)
+// security headers are in every response head the server writes: `ServiceResponse`.)
 const SHED_HEADERS: Record<string, string> = {
   'Content-Type': PROBLEM_CONTENT_TYPE,
   'Content-Length': String(Buffer.byteLength(SHED_BODY)),
@@ -61,7 +62,7 @@ export function shedWhenOverloaded({
         return;
       }
       shed.inc();
-      res.setHeader('X-Request-Id', requestIdFrom(req.headers['x-request-id']));
+      stampRequestId(res, requestIdFrom(req.headers['x-request-id']));
       // Like every other response while draining (the client moves to another replica), or when a body is
       // refused unread (node:http would otherwise read and discard all of it).
       if (drainState.draining || bodyLeftUnread(req)) res.setHeader('Connection', 'close');
