@@ -166,13 +166,3 @@ export function locateHaproxy(cacheDir: string): Promise<HaproxyBinary> {
     withLibraries: true,
   });
 }
-
-/** Prometheus (a static Go binary: the package's web-UI dependencies are not needed). */
-export function locatePrometheus(cacheDir: string): Promise<DebianBinary> {
-  return locateDebianProgram(cacheDir, {
-    debianPackage: 'prometheus',
-    binaryPath: 'usr/bin/prometheus',
-    versionFlag: '--version',
-    withLibraries: false,
-  });
-}

@@ -51,14 +51,14 @@ function watchRss(context: ScenarioContext): { stop(): Promise<number> } {
  */
 export const overload: Scenario = {
   id: 'overload',
-  title: `4. Overload (${overloadFactor}x the measured capacity for ${overloadMs / 1000} s)`,
+  title: `5. Overload (${overloadFactor}x the measured capacity for ${overloadMs / 1000} s)`,
   async run(context) {
     const { cluster } = context;
-    await assertHealthy(cluster);
+    await assertHealthy(cluster, context.lb);
     const pids = cluster.replicas.map((r) => r.pid);
     const acknowledged = new AcknowledgedWrites();
     const request = {
-      baseUrl: cluster.lb.url,
+      baseUrl: context.lb.url,
       writeRatio: 0.5,
       timeoutMs: context.timeoutMs,
       users: context.users,
@@ -73,7 +73,7 @@ export const overload: Scenario = {
     // then offer three times what they sustain.
     const split = await splitCores(
       [...cluster.replicas.map((r) => r.pid), ...(await cluster.postgres.pids())],
-      [process.pid, cluster.lb.pid],
+      [process.pid, context.lb.pid],
     );
     const quota = await limitCpu(
       cluster.replicas.map((r) => r.pid),

@@ -3,7 +3,10 @@ import { sleep } from '@high-available-server/testkit/process';
 import type { Agent } from 'undici';
 import type { AcknowledgedWrites } from '../acknowledged-writes.js';
 import type { Cluster } from '../cluster.js';
+import type { Haproxy } from '../haproxy.js';
 import { type LoadRun, runLoad, type Sample } from '../load-generator.js';
+import type { Prometheus } from '../prometheus.js';
+import type { Replica } from '../replica.js';
 import type { Cell, ScenarioReport } from '../report.js';
 import { summarize } from '../stats.js';
 import type { ScenarioTimeline } from '../timeline.js';
@@ -12,6 +15,10 @@ import { verifyAcknowledgedWrites, type WriteCheck } from '../verify.js';
 
 export interface ScenarioContext {
   readonly cluster: Cluster;
+  /** The load balancer this scenario sends its load through (see `Scenario.loadBalancer`). */
+  readonly lb: Haproxy;
+  /** The session's Prometheus, scraping every replica. */
+  readonly prometheus: Prometheus;
   readonly dispatcher: Agent;
   readonly users: UserFactory;
   /** Steady load of the drill (requests per second). */
@@ -30,6 +37,11 @@ export interface ScenarioContext {
 export interface Scenario {
   readonly id: string;
   readonly title: string;
+  /**
+   * `alb` (default): the ALB's own health check, as configured in infra. `scaled`: the same x the time
+   * scale, for a scenario whose whole timeline is scaled (the rolling restart).
+   */
+  readonly loadBalancer?: 'alb' | 'scaled';
   run(context: ScenarioContext): Promise<ScenarioReport>;
 }
 
@@ -40,7 +52,7 @@ export function steadyLoad(
   options: { rps?: number; durationMs?: number; onSample?: (sample: Sample) => void } = {},
 ): LoadRun {
   return runLoad({
-    baseUrl: context.cluster.lb.url,
+    baseUrl: context.lb.url,
     rps: options.rps ?? context.rps,
     // Scenarios stop the load themselves once their steps are done; this is only a safety bound.
     durationMs: options.durationMs ?? 60_000,
@@ -63,7 +75,7 @@ export async function verifyWrites(
   const settleUntil = context.timeline.loadEndedAt + context.metricsSettleMs + 100;
   await sleep(Math.max(0, settleUntil - performance.now()));
   return verifyAcknowledgedWrites({
-    baseUrl: context.cluster.lb.url,
+    baseUrl: context.lb.url,
     dispatcher: context.dispatcher,
     acknowledged,
   });
@@ -93,12 +105,51 @@ export function ms(value: number): string {
   return `${Math.round(value)} ms`;
 }
 
+/** How long `lb` may take to see a healthy server UP: its thresholds x interval, plus a margin. */
+export function upTimeoutMs(lb: Haproxy): number {
+  const check = lb.healthCheck;
+  return check.healthyThreshold * check.intervalMs + check.timeoutMs + 10_000;
+}
+
 /** Every replica is running and UP behind the load balancer (a scenario starts from a healthy cluster). */
-export async function assertHealthy(cluster: Cluster): Promise<void> {
-  const stats = await cluster.lb.serverStats();
+export async function assertHealthy(cluster: Cluster, lb: Haproxy): Promise<void> {
+  const stats = await lb.serverStats();
   for (const replica of cluster.replicas) {
     if (!replica.isRunning()) throw new Error(`${replica.name} is not running (see ${replica.logFile})`);
     const status = stats.find((s) => s.name === replica.name)?.status;
-    if (status !== 'UP') await cluster.lb.waitForStatus(replica.name, 'UP', 10_000);
+    if (status !== 'UP') await lb.waitForStatus(replica.name, 'UP', upTimeoutMs(lb));
   }
+}
+
+/** A replica slot's new process, and when it answered /readyz and when the load balancer had it UP. */
+export interface Replacement {
+  readonly replica: Replica;
+  readonly readyAt: number;
+  readonly upAt: number;
+}
+
+/**
+ * Starts a new process in replica slot `index` (same port: a restarted container, or a new pod behind the
+ * same target slot) and waits until it answers /readyz 200 and the scenario's load balancer has it UP.
+ * With `register`, the slot is first put back into rotation (it was deregistered): a new pod's target is
+ * registered and then passes the ALB's health check.
+ */
+export async function startReplacement(
+  context: ScenarioContext,
+  index: number,
+  options: { register: boolean },
+): Promise<Replacement> {
+  const replica = context.cluster.startReplica(index);
+  await replica.waitReady(20_000);
+  const readyAt = performance.now();
+  if (options.register) await context.lb.setServerState(replica.name, 'ready');
+  await context.lb.waitForStatus(replica.name, 'UP', upTimeoutMs(context.lb));
+  const upAt = performance.now();
+  context.timeline.mark(`new ${replica.name} UP`, 'recovery', upAt);
+  return { replica, readyAt, upAt };
+}
+
+/** Sleeps until `performance.now()` reaches `at` (at once if it has). */
+export function sleepUntil(at: number): Promise<void> {
+  return sleep(Math.max(0, at - performance.now()));
 }
