@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   try {
     session = await openDrillSession({ timeScale, credentialLagSeconds }, log);
     log(
-      `cluster: LB ${session.cluster.lb.url}, replicas ${session.cluster.replicas.map((r) => r.url).join(' ')}`,
+      `cluster: LB ${session.cluster.lb.url}${session.cluster.scaledLb === session.cluster.lb ? '' : ` (rolling restart: ${session.cluster.scaledLb.url})`}, replicas ${session.cluster.replicas.map((r) => r.url).join(' ')}`,
     );
     for (const scenario of selected) {
       const { report } = await session.run(scenario);

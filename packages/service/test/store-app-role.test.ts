@@ -13,25 +13,18 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { migrateStore, openStore } from '../src/store/open-store.js';
 
-const silent = pino({ level: 'silent' });
-
 let server: PostgresServer | undefined;
-
-test.before(async () => {
+test.before('a PostgreSQL of its own', async () => {
   server = await startPostgres();
 });
-test.after.always(async () => {
-  await server?.destroy();
-});
+test.after.always('stop it', () => server?.destroy());
+
+const logger = pino({ level: 'silent' });
 
 async function sql(url: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
+  await client.query(text).finally(() => client.end());
 }
 
 function urlOf(database: string, user?: { name: string; password: string }): string {
@@ -59,12 +52,12 @@ async function databaseOwnedBy(name: string, createRole: boolean): Promise<strin
 test.serial('a database user that may not create roles still migrates and serves as the owner', async (t) => {
   const ownerUrl = await databaseOwnedBy('plain', false);
   t.deepEqual(
-    (await migrateStore({ store: 'postgres', databaseUrl: ownerUrl }, silent)).map((m) => m.version),
+    (await migrateStore({ store: 'postgres', databaseUrl: ownerUrl }, logger)).map((m) => m.version),
     [1, 2],
   );
   const repository = await openStore(
     { store: 'postgres', databaseUrl: ownerUrl, migrateOnStart: false },
-    silent,
+    logger,
   );
   try {
     await repository.save({ username: 'bob', dateOfBirth: '1980-01-01' });
@@ -79,7 +72,7 @@ test.serial(
   async (t) => {
     if (!server) throw new Error('no PostgreSQL server');
     const ownerUrl = await databaseOwnedBy('managed', true);
-    await migrateStore({ store: 'postgres', databaseUrl: ownerUrl }, silent);
+    await migrateStore({ store: 'postgres', databaseUrl: ownerUrl }, logger);
     await sql(ownerUrl, "CREATE ROLE managed_login LOGIN PASSWORD 'login-password' IN ROLE hello_app");
 
     const files = await mkdtemp(join(tmpdir(), 'hasrv-app-role-'));
@@ -94,7 +87,7 @@ test.serial(
         databasePasswordFile: join(files, 'password'),
         migrateOnStart: false,
       },
-      silent,
+      logger,
     );
     try {
       await repository.save({ username: 'alice', dateOfBirth: '1990-04-05' });

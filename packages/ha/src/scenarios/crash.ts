@@ -4,12 +4,14 @@ import { AcknowledgedWrites } from '../acknowledged-writes.js';
 import { failureWindow, topDetails } from '../stats.js';
 import {
   assertHealthy,
+  finishLoad,
+  lostWriteNotes,
   ms,
+  noLostWrites,
   phaseRow,
   type Scenario,
   startReplacement,
   steadyLoad,
-  verifyWrites,
 } from './scenario.js';
 
 /**
@@ -81,9 +83,8 @@ export const crash: Scenario = {
     } finally {
       load.stop();
     }
-    const samples = await load.finished;
-    const written = await verifyWrites(context, acknowledged);
-    const failures = samples.filter((s) => s.outcome !== 'ok');
+    const outcome = await finishLoad(context, load, acknowledged);
+    const { samples, failures, written } = outcome;
     const allowed = inFlightAtKill + sentWhileDead;
     const lastFailure = Math.max(killedAt, ...failures.map((s) => s.endedAt));
     return {
@@ -111,16 +112,12 @@ export const crash: Scenario = {
           ok: Number.isFinite(upAt),
           detail: `UP ${ms(upAt - killedAt)} after the kill`,
         },
-        {
-          name: '0 lost acknowledged writes',
-          ok: written.lost.length === 0,
-          detail: `${written.lost.length} of ${written.checked} acknowledged PUTs missing`,
-        },
+        noLostWrites(written),
       ],
       notes: [
         ...topDetails(failures),
         ...failureWindow(failures, killedAt, 'kill'),
-        ...written.lost.slice(0, 3).map((l) => `lost ${l.username}: ${l.answer}`),
+        ...lostWriteNotes(written),
       ],
     };
   },

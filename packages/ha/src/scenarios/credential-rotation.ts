@@ -5,12 +5,15 @@ import type { Rotation } from '../database-logins.js';
 import { topDetails } from '../stats.js';
 import {
   assertHealthy,
+  finishLoad,
+  lostWriteNotes,
   ms,
+  noFailedRequests,
+  noLostWrites,
   phaseRow,
   type Scenario,
   sleepUntil,
   steadyLoad,
-  verifyWrites,
 } from './scenario.js';
 
 const rotations = 2;
@@ -86,10 +89,9 @@ export const credentialRotation: Scenario = {
     } finally {
       load.stop();
     }
-    const samples = await load.finished;
-    const written = await verifyWrites(context, acknowledged);
+    const outcome = await finishLoad(context, load, acknowledged);
+    const { samples, failures, written } = outcome;
     const startingCredentialRefused = !(await database.canLogIn(started));
-    const failures = samples.filter((s) => s.outcome !== 'ok');
     const stayedUp = cluster.replicas.every((r, i) => r.isRunning() && r.pid === pids[i]);
     const followed = records.every(
       (r) =>
@@ -110,16 +112,8 @@ export const credentialRotation: Scenario = {
         }),
       ],
       verdicts: [
-        {
-          name: '0 failed requests',
-          ok: failures.length === 0,
-          detail: `${failures.length} of ${samples.length} (any non-expected answer, 503 included)`,
-        },
-        {
-          name: '0 lost writes',
-          ok: written.lost.length === 0,
-          detail: `${written.lost.length} of ${written.checked} acknowledged PUTs missing`,
-        },
+        noFailedRequests(outcome),
+        noLostWrites(written),
         {
           name: 'no restart',
           ok: stayedUp,
@@ -138,10 +132,7 @@ export const credentialRotation: Scenario = {
             )}; the credential they started with is ${startingCredentialRefused ? 'refused now' : 'still accepted (the rotation did not replace it)'}`,
         },
       ],
-      notes: [
-        ...topDetails(failures),
-        ...written.lost.slice(0, 3).map((l) => `lost ${l.username}: ${l.answer}`),
-      ],
+      notes: [...topDetails(failures), ...lostWriteNotes(written)],
     };
   },
 };

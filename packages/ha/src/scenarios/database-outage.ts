@@ -7,7 +7,16 @@ import type { Sample } from '../load-generator.js';
 import { DRILL_JOB } from '../prometheus.js';
 import { percentile, topDetails } from '../stats.js';
 import { ScenarioTimeline } from '../timeline.js';
-import { assertHealthy, ms, phaseRow, type Scenario, steadyLoad, verifyWrites } from './scenario.js';
+import {
+  assertHealthy,
+  lostWriteNotes,
+  ms,
+  noLostWrites,
+  phaseRow,
+  type Scenario,
+  steadyLoad,
+  verifyWrites,
+} from './scenario.js';
 
 /** An RDS Multi-AZ failover takes 60–120 s: the outage at production scale. */
 const failoverMs = 60_000;
@@ -231,18 +240,14 @@ export const databaseOutage: Scenario = {
             ? 'same 3 processes before and after'
             : 'a replica exited or was replaced (see its log)',
         },
-        {
-          name: '0 lost acknowledged writes',
-          ok: written.lost.length === 0,
-          detail: `${written.lost.length} of ${written.checked} acknowledged PUTs missing`,
-        },
+        noLostWrites(written),
       ],
       notes: [
         ...topDetails(failures),
         ...notFromService
           .slice(0, 3)
           .map((s) => `refusal not from the service: ${s.status} ${s.contentType ?? ''} ${s.detail ?? ''}`),
-        ...written.lost.slice(0, 3).map((l) => `lost ${l.username}: ${l.answer}`),
+        ...lostWriteNotes(written),
       ],
     };
   },

@@ -7,6 +7,7 @@ import { loadDispatcher, measureCapacity, type Sample } from '../load-generator.
 import { percentile, summarize, topDetails } from '../stats.js';
 import {
   assertHealthy,
+  noLostWrites,
   phaseRow,
   type Scenario,
   type ScenarioContext,
@@ -205,11 +206,7 @@ export const overload: Scenario = {
           ok: afterSummary.p99Ms <= latencyLimit && afterFailures.length === 0 && beforeFailures.length === 0,
           detail: `p99 ${afterSummary.p99Ms.toFixed(1)} ms after vs ${beforeSummary.p99Ms.toFixed(1)} ms before (limit ${latencyLimit.toFixed(1)} ms); ${afterFailures.length} non-OK after`,
         },
-        {
-          name: '0 lost acknowledged writes',
-          ok: written.lost.length === 0,
-          detail: `${written.lost.length} of ${written.checked} acknowledged PUTs missing`,
-        },
+        noLostWrites(written),
       ],
       notes: [...topDetails([...overloadFailures, ...afterFailures])],
     };

@@ -7,7 +7,7 @@ import type { Haproxy } from '../haproxy.js';
 import { type LoadRun, runLoad, type Sample } from '../load-generator.js';
 import type { Prometheus } from '../prometheus.js';
 import type { Replica } from '../replica.js';
-import type { Cell, ScenarioReport } from '../report.js';
+import type { Cell, ScenarioReport, Verdict } from '../report.js';
 import { summarize } from '../stats.js';
 import type { ScenarioTimeline } from '../timeline.js';
 import type { UserFactory } from '../users.js';
@@ -79,6 +79,44 @@ export async function verifyWrites(
     dispatcher: context.dispatcher,
     acknowledged,
   });
+}
+
+/** What a scenario's load left: every sample, those not answered as expected, the writes read back. */
+export interface LoadOutcome {
+  readonly samples: readonly Sample[];
+  readonly failures: readonly Sample[];
+  readonly written: WriteCheck;
+}
+
+/** Waits for the (stopped) load's last answers, then reads every acknowledged write back. */
+export async function finishLoad(
+  context: ScenarioContext,
+  load: LoadRun,
+  acknowledged: AcknowledgedWrites,
+): Promise<LoadOutcome> {
+  const samples = await load.finished;
+  const written = await verifyWrites(context, acknowledged);
+  return { samples, written, failures: samples.filter((s) => s.outcome !== 'ok') };
+}
+
+export function noFailedRequests({ samples, failures }: LoadOutcome): Verdict {
+  return {
+    name: '0 failed requests',
+    ok: failures.length === 0,
+    detail: `${failures.length} of ${samples.length} (any non-expected answer, 503 included)`,
+  };
+}
+
+export function noLostWrites(written: WriteCheck): Verdict {
+  return {
+    name: '0 lost acknowledged writes',
+    ok: written.lost.length === 0,
+    detail: `${written.lost.length} of ${written.checked} acknowledged PUTs missing`,
+  };
+}
+
+export function lostWriteNotes(written: WriteCheck): string[] {
+  return written.lost.slice(0, 3).map((l) => `lost ${l.username}: ${l.answer}`);
 }
 
 /** One table row: the columns every scenario reports. `failed` is what the scenario counts as failed. */
