@@ -47,7 +47,8 @@ export interface Haproxy {
   waitForStatus(name: string, status: 'UP' | 'DOWN', timeoutMs: number): Promise<number>;
   /**
    * Takes server `name` out of rotation (`maint`: no new requests, those in flight go on; as the ALB once a
-   * target is deregistered) or puts it back (`ready`: it gets traffic once its health check passes).
+   * target is deregistered) or registers it again (`ready`: it gets traffic once its health check has
+   * passed `healthyThreshold` times in a row, as a new ALB target).
    */
   setServerState(name: string, state: 'maint' | 'ready'): Promise<void>;
   stop(): Promise<void>;
@@ -219,11 +220,19 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
       );
     },
     async setServerState(name, state) {
-      for (const backend of [backendName, failOpenBackend]) {
-        const answer = await statsCommand(statsSocket, `set server ${backend}/${name} state ${state}`);
-        if (answer.trim() !== '')
-          throw new Error(`HAProxy: set server ${backend}/${name} state ${state}: ${answer.trim()}`);
+      const command = async (line: string) => {
+        const answer = (await statsCommand(statsSocket, line)).trim();
+        if (answer !== '') throw new Error(`HAProxy: ${line}: ${answer}`);
+      };
+      // A target registered again starts unhealthy, as a new ALB target does: it gets traffic only once
+      // its health check has passed `healthy` times in a row. (Leaving maintenance, HAProxy would take it
+      // back UP at once; in drain it gets no new requests, and there its health can be forced down.)
+      if (state === 'ready') {
+        await command(`set server ${backendName}/${name} state drain`);
+        await command(`set server ${backendName}/${name} health down`);
       }
+      for (const backend of [backendName, failOpenBackend])
+        await command(`set server ${backend}/${name} state ${state}`);
     },
     async stop() {
       if (!gone) await stopProcess(child, 'SIGTERM', 2000);
