@@ -50,7 +50,6 @@ export interface AwsStackConfig {
   region: string;
   /** Image reference with digest; when set it is deployed as is and nothing is built. */
   image?: string;
-  replicas: number;
   vpcCidr: string;
   natGateways: NatStrategy;
   kubernetesVersion: string;
@@ -62,6 +61,11 @@ export interface AwsStackConfig {
   clusterPublicAccessCidrs: string[];
   /** IAM principals granted cluster-admin through EKS access entries. */
   clusterAdminPrincipalArns: string[];
+  /**
+   * IAM principals granted view-only access (AmazonEKSViewPolicy, whole cluster) through EKS access
+   * entries: the pull-request preview roles, which diff the Kubernetes objects and change nothing.
+   */
+  clusterViewerPrincipalArns: string[];
   database: DatabaseConfig;
   /** RDS and ALB deletion protection; off in dev so `pulumi destroy` runs through. */
   deletionProtection: boolean;
@@ -80,7 +84,6 @@ export interface AwsStackConfig {
 export interface MinikubeStackConfig {
   platform: 'minikube';
   image?: string;
-  replicas: number;
   kubeContext: string;
   postgresImage: string;
   postgresStorageGb: number;
@@ -206,6 +209,22 @@ function readImage(reader: Reader): string | undefined {
   return image;
 }
 
+/**
+ * Keys that moved out of the stack files: a stack file still setting one would otherwise be
+ * silently ignored, so it is refused with where the setting lives now.
+ */
+const MOVED_KEYS: Record<string, string> = {
+  replicas:
+    "the replica count lives in the chart's values file of the stack (replicaCount in packages/chart/values-eks.yaml or values-minikube.yaml); remove it from the stack file",
+};
+
+function refuseMovedKeys(reader: Reader): void {
+  for (const [key, where] of Object.entries(MOVED_KEYS)) {
+    if (reader.optionalString(key) !== undefined)
+      reader.problems.push(`${key} is no longer a stack setting: ${where}`);
+  }
+}
+
 function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
   if (region === undefined || region === '') reader.problems.push('aws:region is required for platform aws');
 
@@ -242,6 +261,17 @@ function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
   const clusterAdminPrincipalArns = reader.stringList('clusterAdminPrincipalArns');
   for (const arn of clusterAdminPrincipalArns.filter((a) => !ARN.test(a))) {
     reader.problems.push(`clusterAdminPrincipalArns: '${arn}' is not an IAM ARN`);
+  }
+  const clusterViewerPrincipalArns = reader.stringList('clusterViewerPrincipalArns');
+  for (const arn of clusterViewerPrincipalArns.filter((a) => !ARN.test(a))) {
+    reader.problems.push(`clusterViewerPrincipalArns: '${arn}' is not an IAM ARN`);
+  }
+  // EKS holds one access entry per principal: a second one fails the update half-way.
+  const principals = [...clusterAdminPrincipalArns, ...clusterViewerPrincipalArns];
+  for (const arn of new Set(principals.filter((a, i) => principals.indexOf(a) !== i))) {
+    reader.problems.push(
+      `'${arn}' is listed more than once in clusterAdminPrincipalArns/clusterViewerPrincipalArns: a principal gets one access entry (admin or viewer)`,
+    );
   }
 
   const database: DatabaseConfig = {
@@ -302,7 +332,6 @@ function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
     environment,
     region: region ?? '',
     ...(image ? { image } : {}),
-    replicas: reader.int('replicas', 2, 50, 3),
     vpcCidr,
     natGateways: reader.oneOf('natGateways', ['Single', 'OnePerAz'] as const),
     kubernetesVersion,
@@ -312,6 +341,7 @@ function readAws(reader: Reader, region: string | undefined): AwsStackConfig {
     nodeMaxSize,
     clusterPublicAccessCidrs,
     clusterAdminPrincipalArns,
+    clusterViewerPrincipalArns,
     database,
     deletionProtection: reader.bool('deletionProtection'),
     wafEnabled,
@@ -388,7 +418,6 @@ function readMinikube(reader: Reader): MinikubeStackConfig {
   return {
     platform: 'minikube',
     ...(image ? { image } : {}),
-    replicas: reader.int('replicas', 1, 10, 3),
     kubeContext: reader.string('kubeContext', 'minikube'),
     postgresImage: reader.string('postgresImage', 'postgres:17.6-alpine'),
     postgresStorageGb: reader.int('postgresStorageGb', 1, 100, 1),
@@ -405,6 +434,7 @@ export function parseStackConfig(read: ConfigReader, region: string | undefined)
   const platform = reader.oneOf('platform', ['aws', 'minikube'] as const);
   // Without a known platform the other keys mean nothing yet.
   if (reader.problems.length > 0) throw new StackConfigError(reader.problems);
+  refuseMovedKeys(reader);
   const config = platform === 'minikube' ? readMinikube(reader) : readAws(reader, region);
   if (reader.problems.length > 0) throw new StackConfigError(reader.problems);
   return config;

@@ -21,9 +21,13 @@ import { ServiceImage } from './components/service-image.js';
 import type { AwsStackConfig, MinikubeStackConfig } from './config.js';
 import { defaultDeps, loadStackConfig, type ProgramDeps } from './deps.js';
 import { parseImageReference } from './image-reference.js';
+import { ALB_DEREGISTRATION_LAG_SECONDS } from './load-balancer-health.js';
 import { shutdownTimings } from './shutdown.js';
 
 const APP_NAMESPACE = 'hello';
+/** The chart's values file of each platform: the one home of the release's chart settings. */
+const EKS_VALUES = 'values-eks.yaml';
+const MINIKUBE_VALUES = 'values-minikube.yaml';
 /** Local port the minikube stack's port-forward command listens on. */
 const FORWARDED_PORT = 8080;
 
@@ -32,7 +36,13 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
   const prefix = `hello-${stack}`;
   // `environment` also tells the policy pack which rules are production-only.
   const tags = { app: 'high-available-server', stack, environment: config.environment };
-  const shutdown = shutdownTimings();
+  const chartDir = join(deps.repoRoot, 'packages/chart');
+  // The drain timings of the values file the release uses; refused unless the pods keep accepting
+  // requests for longer than the ALB keeps sending them to a deregistered target.
+  const shutdown = shutdownTimings({
+    valuesFiles: [join(chartDir, EKS_VALUES)],
+    loadBalancerLagSeconds: ALB_DEREGISTRATION_LAG_SECONDS,
+  });
 
   const network = new Network(prefix, { cidrBlock: config.vpcCidr, natGateways: config.natGateways, tags });
 
@@ -56,6 +66,7 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
     maxSize: config.nodeMaxSize,
     publicAccessCidrs: config.clusterPublicAccessCidrs,
     adminPrincipalArns: config.clusterAdminPrincipalArns,
+    viewerPrincipalArns: config.clusterViewerPrincipalArns,
     logRetentionDays: config.logRetentionDays,
     tags,
   });
@@ -161,12 +172,11 @@ function awsStack(config: AwsStackConfig, deps: ProgramDeps) {
   });
 
   const app = new App(APP_NAMESPACE, {
-    chartDir: join(deps.repoRoot, 'packages/chart'),
-    valuesFile: 'values-eks.yaml',
+    chartDir,
+    valuesFile: EKS_VALUES,
     namespace: namespace.name,
     provider: cluster.provider,
     image: { repository: image.imageRepository, digest: image.digest },
-    replicas: config.replicas,
     // DATABASE_URL without credentials, the app/owner credential Secrets, the CA the URL names.
     database: databaseAccess.forChart,
     targetGroupArn: loadBalancer.targetGroupArn,
@@ -213,7 +223,7 @@ function minikubeStack(config: MinikubeStackConfig, deps: ProgramDeps) {
 
   new App(APP_NAMESPACE, {
     chartDir: join(deps.repoRoot, 'packages/chart'),
-    valuesFile: 'values-minikube.yaml',
+    valuesFile: MINIKUBE_VALUES,
     namespace: namespace.name,
     provider,
     // A pinned image comes from a registry; a locally built one only exists inside minikube.
@@ -221,7 +231,6 @@ function minikubeStack(config: MinikubeStackConfig, deps: ProgramDeps) {
       'digest' in image
         ? { ...image, pullPolicy: 'IfNotPresent' }
         : { repository: image.repository, tag: image.tag },
-    replicas: config.replicas,
     database: database.forChart,
     dependsOn: database.ready,
   });

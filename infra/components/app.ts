@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { chartValues } from '@high-available-server/chart';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import type { ShutdownTimings } from '../shutdown.js';
+import type { DatabaseForChart } from '../database-names.js';
 
 export const RELEASE_NAME = 'hello';
 
@@ -15,68 +14,28 @@ export interface AppImage {
   pullPolicy?: 'IfNotPresent' | 'Never' | 'Always';
 }
 
-/**
- * How the pods reach PostgreSQL (CONTRACTS.md, "Database credentials"): DATABASE_URL as a plain value
- * without credentials, and the user and password as files from two Secrets: the app role's for the
- * servers, the owner role's for the migration Job.
- */
-export interface AppDatabase {
-  /** DATABASE_URL: host, port, database, TLS options; no user or password. */
-  url?: pulumi.Input<string>;
-  /** Secret (keys username, password) of the app role, mounted in the server pods. */
-  appSecretName?: pulumi.Input<string>;
-  /** Secret (same keys) of the owner role, mounted in the migration Job only. */
-  ownerSecretName?: pulumi.Input<string>;
-  /**
-   * @deprecated A Secret holding the whole URL, password included (an env var: a rotated password
-   * needs a restart). Used until the program writes the credential Secrets; then `url` replaces it.
-   */
-  secretName?: pulumi.Input<string>;
-  /** @deprecated Key of the whole URL in `secretName`. */
-  secretKey?: string;
-  /** ConfigMap (and key in it) holding the database CA, mounted so DATABASE_URL can verify TLS. */
-  caBundle?: { configMapName: pulumi.Input<string>; key: string };
-}
-
 export interface AppArgs {
   chartDir: string;
-  /** `values-eks.yaml` or `values-minikube.yaml` inside the chart. */
+  /** `values-eks.yaml` or `values-minikube.yaml` inside the chart: every other chart setting. */
   valuesFile: string;
   namespace: pulumi.Input<string>;
   provider: k8s.Provider;
   image: AppImage;
   /**
-   * @deprecated The replica count lives in the values file (`replicaCount`); index.ts stops passing
-   * it. Until then a value that differs from the file's is refused rather than silently ignored.
+   * How the pods reach PostgreSQL (CONTRACTS.md, "Database credentials"): DATABASE_URL as a plain
+   * value without credentials, and the user and password as files from two Secrets: the app role's
+   * for the servers, the owner role's for the migration Job.
    */
-  replicas?: number;
-  database: AppDatabase;
-  /**
-   * @deprecated Ignored: the drain timings live in the chart's `shutdown` values block, which the pods
-   * read directly and `shutdownTimings()` reads for the target group. index.ts stops passing them.
-   */
-  shutdown?: ShutdownTimings;
+  database: DatabaseForChart;
   /** EKS: the Pulumi-owned target group the values file's TargetGroupBinding binds the pods to. */
   targetGroupArn?: pulumi.Input<string>;
   dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
-function databaseValues(database: AppDatabase) {
-  const { url, appSecretName, ownerSecretName, secretName, secretKey, caBundle } = database;
-  if (!url && !secretName)
-    throw new Error('App needs database.url (or, until the credential Secrets exist, secretName)');
+function databaseValues({ url, appSecretName, ownerSecretName, caBundle }: DatabaseForChart) {
   return {
-    ...(url ? { url } : {}),
-    ...(secretName ? { existingSecret: secretName } : {}),
-    ...(secretKey ? { secretKey } : {}),
-    ...(appSecretName || ownerSecretName
-      ? {
-          credentials: {
-            ...(appSecretName ? { appSecret: appSecretName } : {}),
-            ...(ownerSecretName ? { ownerSecret: ownerSecretName } : {}),
-          },
-        }
-      : {}),
+    url,
+    credentials: { appSecret: appSecretName, ownerSecret: ownerSecretName },
     ...(caBundle ? { caBundle } : {}),
   };
 }
@@ -91,14 +50,6 @@ export class App extends pulumi.ComponentResource {
 
   constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
     super('high-available-server:k8s:App', name, {}, opts);
-
-    const replicaCount = chartValues([args.valuesFile]).replicaCount;
-    if (args.replicas !== undefined && args.replicas !== replicaCount) {
-      throw new Error(
-        `replicas=${args.replicas} differs from replicaCount=${String(replicaCount)} in the chart's ${args.valuesFile}: ` +
-          'the values file is the one home of chart settings; change replicaCount there.',
-      );
-    }
 
     // Only what the program alone knows: everything else comes from the values file.
     const values = {

@@ -4,6 +4,13 @@ import type { CiRunnerConfig } from '../config.js';
 
 /** The control plane's private endpoint and anything else the runner talks to speak HTTPS. */
 const HTTPS = 443;
+/**
+ * Minutes before CodeBuild stops a build, i.e. kills the runner and the job on it. It must outlast
+ * the longest job the runner takes: the prod deploy (150 min job timeout, `pulumi up` under a
+ * 120-min SIGINT timeout; docs/pipelines.md), or a slow first deploy dies mid-update and leaves the
+ * stack locked. 180 = the deploy role's session, which the job cannot outlive anyway.
+ */
+export const BUILD_TIMEOUT_MINUTES = 180;
 
 export interface CiRunnerArgs extends CiRunnerConfig {
   /** CodeBuild project name; workflows select the runner with `codebuild-<name>-<run id>-<attempt>`. */
@@ -117,7 +124,7 @@ export class CiRunner extends pulumi.ComponentResource {
         name: args.projectName,
         description: `GitHub Actions runner for ${args.githubRepository} inside the VPC`,
         serviceRole: role.arn,
-        buildTimeout: 60,
+        buildTimeout: BUILD_TIMEOUT_MINUTES,
         source: {
           type: 'GITHUB',
           location: `https://github.com/${args.githubRepository}.git`,

@@ -20,6 +20,8 @@ export interface ClusterArgs {
   /** Empty: the API endpoint is private only (reachable from inside the VPC). */
   publicAccessCidrs: string[];
   adminPrincipalArns: string[];
+  /** View-only principals (the preview roles): AmazonEKSViewPolicy on the whole cluster. */
+  viewerPrincipalArns: string[];
   /** Retention of the control-plane log group (audit logs are the largest log cost). */
   logRetentionDays: number;
   tags: Record<string, string>;
@@ -75,17 +77,21 @@ export class Cluster extends pulumi.ComponentResource {
     );
 
     const accessEntries: Record<string, eks.types.input.AccessEntryArgs> = {};
-    args.adminPrincipalArns.forEach((principalArn, index) => {
-      accessEntries[`admin-${index}`] = {
-        principalArn,
-        accessPolicies: {
-          clusterAdmin: {
-            policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
-            accessScope: { type: 'cluster' },
+    const grant = (kind: string, principals: string[], association: string, policy: string) =>
+      principals.forEach((principalArn, index) => {
+        accessEntries[`${kind}-${index}`] = {
+          principalArn,
+          accessPolicies: {
+            [association]: {
+              policyArn: `arn:aws:eks::aws:cluster-access-policy/${policy}`,
+              accessScope: { type: 'cluster' },
+            },
           },
-        },
-      };
-    });
+        };
+      });
+    grant('admin', args.adminPrincipalArns, 'clusterAdmin', 'AmazonEKSClusterAdminPolicy');
+    // Read-only on every namespace, Secrets excluded: what `pulumi preview` needs to diff the objects.
+    grant('viewer', args.viewerPrincipalArns, 'clusterView', 'AmazonEKSViewPolicy');
 
     // EKS writes to /aws/eks/<name>/cluster and creates it, without expiry, if it is missing:
     // created here first, it carries the stack's retention and goes with the stack.

@@ -28,10 +28,11 @@ const APP_REFRESH = '15m';
 /**
  * The master (owner) secret rotates in place (RDS single-user rotation, every 7 days by default):
  * the old password stops working at once, so the migration Job's copy is refreshed every minute
- * and the Jobs that use it retry for longer than that (see OWNER_RETRIES).
+ * and the Jobs that use it retry for longer than that (see OWNER_RETRIES; the chart's migration
+ * Job: `migrations.backoffLimit` in values-eks.yaml).
  */
-const OWNER_REFRESH = '1m';
-/** Pod retries of a Job using the owner credential: 10+20+40+80 s of back-off outlast OWNER_REFRESH. */
+export const OWNER_REFRESH_SECONDS = 60;
+/** Pod retries of a Job using the owner credential: 10+20+40+80 s of back-off outlast the refresh. */
 export const OWNER_RETRIES = 4;
 const APP_LOGIN_SCRIPT = new URL('../database-app-login.mts', import.meta.url);
 const SCRIPT_DIR = '/opt/app-login';
@@ -219,7 +220,7 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       `${name}-owner-credentials`,
       credentialsSecret(OWNER_SECRET_NAME, args.namespace, {
         secretArn: args.masterUserSecretArn,
-        refreshInterval: OWNER_REFRESH,
+        refreshInterval: `${OWNER_REFRESH_SECONDS}s`,
         storeName,
       }),
       { ...k8sOpts, dependsOn: [store] },

@@ -1,8 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chartDir, loadHelm } from '@high-available-server/chart/helm';
+import { chartDir, loadHelm, type Manifest } from '@high-available-server/chart/helm';
 import test from 'ava';
+import { OWNER_REFRESH_SECONDS } from '../components/database-access.js';
+import { podBackOffSeconds } from './support/job-back-off.js';
 import { named } from './support/run-stack.js';
 import { stackRun } from './support/stack-runs.js';
 
@@ -32,6 +34,8 @@ interface PodSpec {
 
 interface Rendered {
   pods: { kind: string; spec: PodSpec }[];
+  /** The chart's migration Job as rendered (a Helm hook). */
+  migrationJob: Manifest | undefined;
   configMaps: Map<string, Record<string, string>>;
 }
 
@@ -52,6 +56,7 @@ async function render(): Promise<Rendered> {
       pods: manifests
         .filter((m) => m.kind === 'Deployment' || m.kind === 'Job')
         .map((m) => ({ kind: m.kind as string, spec: m.spec.template.spec as PodSpec })),
+      migrationJob: manifests.find((m) => m.kind === 'Job'),
       configMaps: new Map(
         manifests.filter((m) => m.kind === 'ConfigMap').map((m) => [m.metadata.name, m.data ?? {}]),
       ),
@@ -60,7 +65,7 @@ async function render(): Promise<Rendered> {
     await rm(dir, { recursive: true, force: true });
   }
 }
-const { pods, configMaps } = await render();
+const { pods, configMaps, migrationJob } = await render();
 
 /** The environment a container starts with: its ConfigMaps' data, then its own env. */
 function environment(container: Container): Record<string, string | undefined> {
@@ -124,4 +129,21 @@ test('the servers read the app credential and the migration Job the owner creden
       });
     }
   }
+});
+
+test('the migration Job runs before the new pods, and retries past the owner Secret following a rotation, within the release timeout', (t) => {
+  const hooks = (migrationJob?.metadata.annotations?.['helm.sh/hook'] ?? '').split(',');
+  t.true(hooks.includes('pre-install') && hooks.includes('pre-upgrade'), `hooks: ${hooks.join(',')}`);
+  const { backoffLimit = 0, activeDeadlineSeconds = 0 } = (migrationJob?.spec ?? {}) as Record<
+    string,
+    number
+  >;
+  // The owner password changes at once; its Secret follows within OWNER_REFRESH_SECONDS.
+  t.true(
+    podBackOffSeconds(backoffLimit) > OWNER_REFRESH_SECONDS,
+    `backoffLimit ${backoffLimit}: ${podBackOffSeconds(backoffLimit)} s of back-off`,
+  );
+  t.true(activeDeadlineSeconds > podBackOffSeconds(backoffLimit), 'the deadline leaves room for the retries');
+  // Helm waits for its hooks within the release's timeout.
+  t.true(release.timeout > activeDeadlineSeconds);
 });

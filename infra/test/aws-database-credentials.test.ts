@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
-import { OWNER_RETRIES } from '../components/database-access.js';
+import { OWNER_REFRESH_SECONDS, OWNER_RETRIES } from '../components/database-access.js';
 import { APP_ROTATION_DAYS, ROTATION_APPLICATION } from '../components/database-app-user.js';
+import { podBackOffSeconds } from './support/job-back-off.js';
 import { AUTO_NAME_SUFFIX, MASTER_SECRET_ARN, MOCK_DIGEST } from './support/mocks.js';
 import { named, ofType, single } from './support/run-stack.js';
 import { stackRun } from './support/stack-runs.js';
@@ -92,14 +93,14 @@ test('External Secrets writes the app and owner credentials as username/password
   }
   t.is(app.spec.refreshInterval, '15m');
   // The master password changes in place: its copy is refreshed every minute.
-  t.is(owner.spec.refreshInterval, '1m');
+  t.is(owner.spec.refreshInterval, '60s');
+  t.is(OWNER_REFRESH_SECONDS, 60);
 });
 
-test('jobs with the owner credential retry for longer than its refresh lag', (t) => {
+test('the login Job (owner credential) retries for longer than the owner Secret takes to follow a rotation', (t) => {
   t.is(job.inputs.spec.backoffLimit, OWNER_RETRIES);
-  // Pod back-off starts at 10 s and doubles: the retries span more than the 60 s refresh.
-  const backOffSeconds = Array.from({ length: OWNER_RETRIES }, (_, retry) => 10 * 2 ** retry);
-  t.true(backOffSeconds.reduce((a, b) => a + b, 0) > 60);
+  t.true(podBackOffSeconds(OWNER_RETRIES) > OWNER_REFRESH_SECONDS);
+  t.true(job.inputs.spec.activeDeadlineSeconds > podBackOffSeconds(OWNER_RETRIES));
 });
 
 test('the login Job runs our script in the deployed service image, with the credentials as files', (t) => {

@@ -178,3 +178,32 @@ test('an AWS stack must say whether it is production', (t) => {
     problemsOf(() => fromStackFile('dev', { environment: undefined })).includes('environment is required'),
   );
 });
+
+test('a stack file that still sets replicas is refused with where the replica count lives now', (t) => {
+  for (const stack of ['dev', 'minikube'] as const) {
+    const problems = problemsOf(() => fromStackFile(stack, { replicas: '5' }));
+    t.is(problems.length, 1);
+    t.regex(
+      problems[0] ?? '',
+      /^replicas is no longer a stack setting: .*replicaCount in packages\/chart\/values-eks\.yaml/,
+    );
+  }
+});
+
+test('view-only principals must be IAM ARNs, and no principal may be both admin and viewer', (t) => {
+  const role = 'arn:aws:iam::123456789012:role/preview';
+  t.deepEqual(
+    problemsOf(() => fromStackFile('dev', { clusterViewerPrincipalArns: '["preview"]' })),
+    ["clusterViewerPrincipalArns: 'preview' is not an IAM ARN"],
+  );
+  const both = problemsOf(() =>
+    fromStackFile('dev', {
+      clusterAdminPrincipalArns: JSON.stringify([role]),
+      clusterViewerPrincipalArns: JSON.stringify([role]),
+    }),
+  );
+  t.is(both.length, 1);
+  t.regex(both[0] ?? '', /listed more than once .* one access entry \(admin or viewer\)/);
+  const ok = fromStackFile('dev', { clusterViewerPrincipalArns: JSON.stringify([role]) });
+  t.deepEqual(ok.platform === 'aws' ? ok.clusterViewerPrincipalArns : undefined, [role]);
+});

@@ -1,91 +1,125 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type PostgresServer, startPostgres } from '@high-available-server/testkit/postgres';
 import test from 'ava';
 import pg from 'pg';
-import { type Postgres, startPostgres } from './support/postgres.js';
 
-// The app's database login on AWS, against a real PostgreSQL: our bootstrap script (run with plain
-// Node, as the Job runs it), the schema grants the migration must make, and the exact statements
-// AWS's multi-user rotation function runs as the master user. The owner here is like the RDS master:
-// CREATEROLE, not a superuser.
+// The app's database login on AWS, against a real PostgreSQL 17 (RDS runs 17): our bootstrap script
+// (run with plain Node, as the Job runs it), the service's own schema migration (run as the
+// migration Job runs it, with the owner's credential files), and the exact statements AWS's
+// multi-user rotation function runs as the master user. The owner here is like the RDS master:
+// CREATEROLE, not a superuser. The bootstrap must work whichever of it and the migration runs first.
 const SCRIPT = fileURLToPath(new URL('../database-app-login.mts', import.meta.url));
-const INFRA_PACKAGE = fileURLToPath(new URL('../package.json', import.meta.url));
+const INFRA_DIR = fileURLToPath(new URL('..', import.meta.url));
+const INFRA_PACKAGE = join(INFRA_DIR, 'package.json');
+// The service's migration entry point (`pnpm --filter @high-available-server/service migrate` runs
+// its build); its source through tsx, so no build is needed here.
+const MIGRATE = join(
+  dirname(createRequire(import.meta.url).resolve('@high-available-server/service/package.json')),
+  'src/migrate.ts',
+);
 const OWNER = { user: 'hello', password: 'owner-password-1' };
 const P1 = 'first-password-from-pulumi';
 const P2 = 'second-password-from-rotation';
 const P3 = 'third-password-from-rotation';
+/** Database of a first deploy: the bootstrap runs before the first migration. */
+const FIRST_DEPLOY = 'hello';
+/** A database migrated before the bootstrap ever ran (another role pair, so nothing is shared). */
+const MIGRATED_FIRST = 'hello_migrated';
+const OTHER = { role: 'other_app', login: 'other_app_login', password: 'other-password' };
 
-// What the schema migration must do for the app role (run as the owner, next to CREATE TABLE).
-const MIGRATION = `
-  CREATE TABLE users (username text COLLATE "C" PRIMARY KEY, date_of_birth date NOT NULL);
-  DO $$ BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hello_app') THEN CREATE ROLE hello_app NOLOGIN; END IF;
-  END $$;
-  GRANT USAGE ON SCHEMA public TO hello_app;
-  GRANT SELECT, INSERT, UPDATE ON users TO hello_app;`;
-
-let postgres: Postgres;
+let postgres: PostgresServer;
 let files: string;
 
-async function client(user: string, password: string): Promise<pg.Client> {
-  const connection = new pg.Client({
-    host: '127.0.0.1',
-    port: postgres.port,
-    database: 'hello',
-    user,
-    password,
-  });
+async function client(user: string, password: string, database = FIRST_DEPLOY): Promise<pg.Client> {
+  const connection = new pg.Client({ host: '127.0.0.1', port: postgres.port, database, user, password });
   await connection.connect();
   return connection;
 }
 
-async function sql(user: string, password: string, text: string, values?: unknown[]) {
-  const connection = await client(user, password);
+async function sql(user: string, password: string, text: string, database = FIRST_DEPLOY) {
+  const connection = await client(user, password, database);
   try {
-    return await connection.query(text, values);
+    return await connection.query(text);
   } finally {
     await connection.end();
   }
 }
 
 /** The SQLSTATE a statement (or the login) fails with, or 'ok'. */
-async function outcome(user: string, password: string, text: string): Promise<string> {
-  return sql(user, password, text).then(
+async function outcome(
+  user: string,
+  password: string,
+  text: string,
+  database = FIRST_DEPLOY,
+): Promise<string> {
+  return sql(user, password, text, database).then(
     () => 'ok',
     (error: { code?: string }) => error.code ?? 'no code',
   );
 }
 
-async function runScript(app: { user: string; password: string } | undefined) {
+function runNode(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      args,
+      { env: { PATH: process.env.PATH ?? '', ...env }, cwd: INFRA_DIR, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+async function ownerFiles() {
   await writeFile(join(files, 'owner-user'), OWNER.user);
   await writeFile(join(files, 'owner-password'), OWNER.password);
+  return { user: join(files, 'owner-user'), password: join(files, 'owner-password') };
+}
+
+/** The bootstrap Job: our script with the owner's and the app's credential files. */
+async function bootstrap(
+  app: { user: string; password: string } | undefined,
+  options: { database?: string; role?: string } = {},
+) {
+  const owner = await ownerFiles();
   if (app) {
     await writeFile(join(files, 'app-user'), app.user);
     await writeFile(join(files, 'app-password'), app.password);
   } else {
     await rm(join(files, 'app-password'), { force: true });
   }
-  const env = {
-    PATH: process.env.PATH ?? '',
-    DATABASE_URL: `postgres://127.0.0.1:${postgres.port}/hello?sslmode=disable`,
-    OWNER_USER_FILE: join(files, 'owner-user'),
-    OWNER_PASSWORD_FILE: join(files, 'owner-password'),
+  const result = await runNode([SCRIPT], {
+    DATABASE_URL: `postgres://127.0.0.1:${postgres.port}/${options.database ?? FIRST_DEPLOY}?sslmode=disable`,
+    OWNER_USER_FILE: owner.user,
+    OWNER_PASSWORD_FILE: owner.password,
     APP_USER_FILE: join(files, 'app-user'),
     APP_PASSWORD_FILE: join(files, 'app-password'),
+    ...(options.role ? { APP_ROLE: options.role } : {}),
     PG_RESOLVE_FROM: INFRA_PACKAGE,
-  };
-  return new Promise<{ code: number; lines: { msg: string }[] }>((resolve) => {
-    execFile(process.execPath, [SCRIPT], { env, timeout: 30_000 }, (error, stdout) => {
-      const lines = stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as { msg: string });
-      resolve({ code: error ? Number(error.code ?? 1) : 0, lines });
-    });
   });
+  const lines = result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { msg: string });
+  return { code: result.code, lines, messages: lines.map((line) => line.msg) };
+}
+
+/** The chart's migration Job: the service's migration with the owner's credential files. */
+async function migrate(database: string) {
+  const owner = await ownerFiles();
+  const result = await runNode(['--import', 'tsx', MIGRATE], {
+    STORE: 'postgres',
+    DATABASE_URL: `postgres://127.0.0.1:${postgres.port}/${database}`,
+    DATABASE_USER_FILE: owner.user,
+    DATABASE_PASSWORD_FILE: owner.password,
+    LOG_LEVEL: 'warn',
+  });
+  if (result.code !== 0)
+    throw new Error(`migration failed (exit ${result.code}):\n${result.stdout}${result.stderr}`);
 }
 
 /** The rotation function's setSecret as the master user: create the clone, or set the pending password. */
@@ -110,8 +144,13 @@ async function rotate(pending: { user: string; password: string }, current: stri
 }
 
 /** What a pod does with a credential: read and write its table. */
-async function readWrite(user: string, password: string, name: string): Promise<string> {
-  const connection = await client(user, password);
+async function readWrite(
+  user: string,
+  password: string,
+  name: string,
+  database = FIRST_DEPLOY,
+): Promise<string> {
+  const connection = await client(user, password, database);
   try {
     await connection.query(
       `INSERT INTO users VALUES ($1, '2000-01-01')
@@ -125,49 +164,108 @@ async function readWrite(user: string, password: string, name: string): Promise<
   }
 }
 
+/** What the app role must never do: change the schema, empty or delete, make roles, touch the bookkeeping. */
+async function forbidden(user: string, password: string, database = FIRST_DEPLOY) {
+  const statements = [
+    'CREATE TABLE other (id int)',
+    'DROP TABLE users',
+    'TRUNCATE users',
+    'DELETE FROM users',
+    'ALTER TABLE users ADD COLUMN extra text',
+    'CREATE ROLE sneaky',
+    "INSERT INTO schemaversion (version, name, md5, run_at) VALUES (999, 'fake', 'x', now())",
+    'DELETE FROM schemaversion',
+  ];
+  const outcomes: Record<string, string> = {};
+  for (const statement of statements)
+    outcomes[statement] = await outcome(user, password, statement, database);
+  return outcomes;
+}
+const ALL_REFUSED = (
+  t: { deepEqual(a: unknown, b: unknown, m?: string): void },
+  outcomes: Record<string, string>,
+) =>
+  t.deepEqual(
+    Object.entries(outcomes).filter(([, code]) => code !== '42501'),
+    [],
+    'each statement refused with insufficient_privilege (42501)',
+  );
+
 test.before(async () => {
   postgres = await startPostgres();
   files = await mkdtemp(join(tmpdir(), 'hasrv-app-login-'));
-  const { user, password } = postgres.superuser;
-  const admin = new pg.Client({
-    host: '127.0.0.1',
-    port: postgres.port,
-    database: 'postgres',
-    user,
-    password,
-  });
+  const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
-  await admin.query(`CREATE ROLE hello LOGIN CREATEROLE PASSWORD '${OWNER.password}'`);
-  await admin.query('CREATE DATABASE hello OWNER hello');
+  await admin.query(`CREATE ROLE ${OWNER.user} LOGIN CREATEROLE PASSWORD '${OWNER.password}'`);
+  await admin.query(`CREATE DATABASE ${FIRST_DEPLOY} OWNER ${OWNER.user}`);
+  await admin.query(`CREATE DATABASE ${MIGRATED_FIRST} OWNER ${OWNER.user}`);
   await admin.end();
 });
 
 test.after.always(async () => {
-  await postgres?.stop();
+  await postgres?.destroy();
   if (files) await rm(files, { recursive: true, force: true });
 });
 
 test.serial(
-  'before the first release the script creates the login; after the migration it reads and writes its table only',
+  'first deploy: the bootstrap runs before the migration; the login then reads and writes users, nothing more',
   async (t) => {
-    const first = await runScript({ user: 'hello_app_login', password: P1 });
+    t.is(postgres.version.split('.')[0], '17');
+    const first = await bootstrap({ user: 'hello_app_login', password: P1 });
     t.is(first.code, 0, JSON.stringify(first.lines));
-    t.deepEqual(
-      first.lines.map((line) => line.msg),
-      [
-        'created the app role (privileges come from the schema migration)',
-        'created the app login',
-        'the app login accepts its current password',
-      ],
-    );
-    await sql(OWNER.user, OWNER.password, MIGRATION);
+    t.deepEqual(first.messages, [
+      'created the app role',
+      'the app role may read and write the tables the owner creates, now and later',
+      'created the app login',
+      'the app login accepts its current password',
+    ]);
+    await migrate(FIRST_DEPLOY);
 
     t.is(await readWrite('hello_app_login', P1, 'alice'), 'ok');
-    t.is(await outcome('hello_app_login', P1, 'CREATE TABLE other (id int)'), '42501');
-    t.is(await outcome('hello_app_login', P1, 'DROP TABLE users'), '42501');
-    t.is(await outcome('hello_app_login', P1, 'TRUNCATE users'), '42501');
-    t.is(await outcome('hello_app_login', P1, 'DELETE FROM users'), '42501');
-    t.is(await outcome('hello_app_login', P1, 'CREATE ROLE sneaky'), '42501');
+    const refused = await forbidden('hello_app_login', P1);
+    // Default privileges cannot leave the bookkeeping table out: the next bootstrap takes it back.
+    t.is(
+      refused["INSERT INTO schemaversion (version, name, md5, run_at) VALUES (999, 'fake', 'x', now())"],
+      'ok',
+    );
+    await sql(OWNER.user, OWNER.password, 'DELETE FROM schemaversion WHERE version = 999');
+
+    const next = await bootstrap({ user: 'hello_app_login', password: P1 });
+    t.is(next.code, 0, JSON.stringify(next.lines));
+    ALL_REFUSED(t, await forbidden('hello_app_login', P1));
+    t.is(await readWrite('hello_app_login', P1, 'alice'), 'ok');
+  },
+);
+
+test.serial(
+  'a database migrated before the bootstrap ever ran: the same login, the same limits',
+  async (t) => {
+    await migrate(MIGRATED_FIRST);
+    const run = await bootstrap(
+      { user: OTHER.login, password: OTHER.password },
+      { database: MIGRATED_FIRST, role: OTHER.role },
+    );
+    t.is(run.code, 0, JSON.stringify(run.lines));
+    t.deepEqual(run.messages, [
+      'created the app role',
+      'the app role may read and write the tables the owner creates, now and later',
+      'created the app login',
+      'the app login accepts its current password',
+    ]);
+    t.is(await readWrite(OTHER.login, OTHER.password, 'bob', MIGRATED_FIRST), 'ok');
+    ALL_REFUSED(t, await forbidden(OTHER.login, OTHER.password, MIGRATED_FIRST));
+    // A table a later migration adds is the role's too (default privileges), without another bootstrap.
+    await sql(
+      OWNER.user,
+      OWNER.password,
+      'CREATE TABLE later (id serial PRIMARY KEY, note text)',
+      MIGRATED_FIRST,
+    );
+    t.is(
+      await outcome(OTHER.login, OTHER.password, "INSERT INTO later (note) VALUES ('x')", MIGRATED_FIRST),
+      'ok',
+    );
+    t.is(await outcome(OTHER.login, OTHER.password, 'DELETE FROM later', MIGRATED_FIRST), '42501');
   },
 );
 
@@ -184,7 +282,7 @@ test.serial(
       ]),
       ['ok', 'ok'],
     );
-    t.is(await outcome('hello_app_login_clone', P2, 'CREATE TABLE other (id int)'), '42501');
+    ALL_REFUSED(t, await forbidden('hello_app_login_clone', P2));
 
     // Second rotation: AWSCURRENT clone/P2 -> AWSPENDING hello_app_login/P3. P2 stays valid.
     await rotate({ user: 'hello_app_login', password: P3 }, 'hello_app_login_clone');
@@ -200,16 +298,19 @@ test.serial(
   },
 );
 
-test.serial('run with files one rotation behind (the refresh lag), the script changes nothing', async (t) => {
-  const stale = await runScript({ user: 'hello_app_login_clone', password: P2 });
-  t.is(stale.code, 0, JSON.stringify(stale.lines));
-  t.deepEqual(
-    stale.lines.map((line) => line.msg),
-    ['the app login accepts its current password'],
-  );
-  t.is(await readWrite('hello_app_login', P3, 'frank'), 'ok');
-  t.is(await readWrite('hello_app_login_clone', P2, 'grace'), 'ok');
-});
+test.serial(
+  'run with files one rotation behind (the refresh lag), the script changes no login',
+  async (t) => {
+    const stale = await bootstrap({ user: 'hello_app_login_clone', password: P2 });
+    t.is(stale.code, 0, JSON.stringify(stale.lines));
+    t.deepEqual(stale.messages, [
+      'the app role may read and write the tables the owner creates, now and later',
+      'the app login accepts its current password',
+    ]);
+    t.is(await readWrite('hello_app_login', P3, 'frank'), 'ok');
+    t.is(await readWrite('hello_app_login_clone', P2, 'grace'), 'ok');
+  },
+);
 
 test.serial(
   'a login whose password the database refuses gets the secret password again (e.g. after a restore)',
@@ -219,19 +320,16 @@ test.serial(
       OWNER.password,
       "ALTER ROLE hello_app_login PASSWORD 'restored-from-an-old-snapshot'",
     );
-    const repaired = await runScript({ user: 'hello_app_login', password: P3 });
+    const repaired = await bootstrap({ user: 'hello_app_login', password: P3 });
     t.is(repaired.code, 0, JSON.stringify(repaired.lines));
-    t.deepEqual(
-      repaired.lines.map((line) => line.msg),
-      ['the app login refused the secret password: set it from the secret'],
-    );
+    t.is(repaired.messages.at(-1), 'the app login refused the secret password: set it from the secret');
     t.is(await readWrite('hello_app_login', P3, 'heidi'), 'ok');
   },
 );
 
 test.serial('a missing credential file is one clear line and exit 1', async (t) => {
-  const missing = await runScript(undefined);
+  const missing = await bootstrap(undefined);
   t.is(missing.code, 1);
   t.is(missing.lines.length, 1);
-  t.regex(missing.lines[0]?.msg ?? '', /^database app login not ensured: APP_PASSWORD_FILE: cannot read /);
+  t.regex(missing.messages[0] ?? '', /^database app login not ensured: APP_PASSWORD_FILE: cannot read /);
 });

@@ -17,12 +17,24 @@ export interface StackRun {
   caBundleRequests: string[];
 }
 
+/** The program loaded under Pulumi's mocks with a stack's config, before it runs. */
+export interface LoadedProgram {
+  pulumi: typeof import('@pulumi/pulumi');
+  program: (deps: ProgramDeps) => ReturnType<typeof import('../../index.js').default>;
+  deps: ProgramDeps;
+  resources: Registration[];
+  caBundleRequests: string[];
+}
+
 /**
- * Runs the whole program for one stack under Pulumi's mocks, with the config of
- * Pulumi.<stack>.yaml (plus overrides). Module state is per process: one stack per test file
- * (ava runs every file in its own process).
+ * Sets the config of Pulumi.<stack>.yaml (plus overrides) and the mocks, then loads the program.
+ * Module state is per process: one stack per test file (ava runs every file in its own process).
  */
-export async function runStack(stack: StackName, overrides: Record<string, string> = {}): Promise<StackRun> {
+export async function loadProgram(
+  stack: StackName,
+  overrides: Record<string, string> = {},
+  depsOverrides: Partial<ProgramDeps> = {},
+): Promise<LoadedProgram> {
   const config = { ...deployableStackConfig(stack), ...overrides };
   process.env.PULUMI_CONFIG = JSON.stringify(config);
   // Mocks and config must be in place before the program (and the providers) load.
@@ -39,8 +51,19 @@ export async function runStack(stack: StackName, overrides: Record<string, strin
       return FAKE_CA_BUNDLE;
     },
     imageTag: () => TEST_IMAGE_TAG,
+    ...depsOverrides,
   };
   const { default: program } = await import('../../index.js');
+  return { pulumi, program, deps, resources, caBundleRequests };
+}
+
+/**
+ * Runs the whole program for one stack under Pulumi's mocks, with the config of
+ * Pulumi.<stack>.yaml (plus overrides). Module state is per process: one stack per test file
+ * (ava runs every file in its own process).
+ */
+export async function runStack(stack: StackName, overrides: Record<string, string> = {}): Promise<StackRun> {
+  const { pulumi, program, deps, resources, caBundleRequests } = await loadProgram(stack, overrides);
   // Run inside a root stack resource (as `pulumi up` does), so a stack transformation sees every
   // resource's options: parent and dependsOn are not part of what the mocks receive.
   const options = new Map<string, { parent?: string; dependsOn: string[]; ignoreChanges?: string[] }>();

@@ -130,3 +130,11 @@ test('NOTES.txt names the credential Secrets to create', async (t) => {
   const notes = await helm.notes(withFiles);
   t.true(notes.includes('create secret generic hello-database-app --from-literal=username=USER'));
 });
+
+test('values-eks.yaml without the database the program passes fails to render: no whole-URL Secret on EKS', async (t) => {
+  const { 'database.url': _, ...withoutUrl } = eks.set ?? {};
+  t.regex(
+    await helm.renderError({ ...eks, set: withoutUrl }),
+    /store=postgres needs database\.url \(with database\.credentials\)/,
+  );
+});

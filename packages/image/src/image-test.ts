@@ -6,7 +6,9 @@
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '@high-available-server/testkit/free-port';
+import { createTestDatabase, startPostgres } from '@high-available-server/testkit/postgres';
 import { stopChildren } from '@high-available-server/testkit/process';
+import pg from 'pg';
 import { ensureBaseImage } from './base-image.js';
 import { buildServiceImage } from './build.js';
 import { runContainerChecks } from './checks/container-run.js';
@@ -17,9 +19,8 @@ import { Cleanup } from './cleanup.js';
 import { type Engine, type EngineKind, getEngine, removeLeftovers } from './engine.js';
 import { ensureHelm, type Rendered, renderChart, splitRendered } from './kube-play.js';
 import { projectPaths } from './paths.js';
-import { startThrowawayPostgres, type ThrowawayPostgres } from './postgres.js';
 import { Report } from './report.js';
-import { type Context, IMAGE_TAG, RELEASE, SECRET_NAME } from './run-context.js';
+import { type Context, IMAGE_TAG, RELEASE, SECRET_NAME, type TestDatabaseServer } from './run-context.js';
 
 /** The app layer (/app: dist, migrations, production node_modules) must stay under this. */
 const APP_BUDGET_BYTES = 60_000_000;
@@ -41,6 +42,17 @@ async function takeLock(file: string) {
   const handle = await open(file, 'wx');
   await handle.writeFile(String(process.pid));
   await handle.close();
+}
+
+async function scalar(url: string, sql: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query({ text: sql, rowMode: 'array' });
+    return String((rows[0] as unknown[] | undefined)?.[0] ?? '');
+  } finally {
+    await client.end();
+  }
 }
 
 async function main() {
@@ -185,12 +197,13 @@ async function main() {
       },
     );
 
-    let postgres: ThrowawayPostgres | undefined;
-    await report.check("throwaway PostgreSQL on 127.0.0.1 (Debian's server, temp cluster)", async () => {
-      postgres = await startThrowawayPostgres(log);
-      const pg = postgres;
-      cleanup.add('postgres', () => pg.stop());
-      return postgres.url.replace(/\/\/[^@]*@/, '//');
+    let postgres: TestDatabaseServer | undefined;
+    await report.check("throwaway PostgreSQL on 127.0.0.1 (the testkit's PostgreSQL 17)", async () => {
+      const server = await startPostgres();
+      cleanup.add('postgres', () => server.destroy());
+      const database = await createTestDatabase(server.url);
+      postgres = { url: database.url, scalar: (sql) => scalar(database.url, sql) };
+      return `PostgreSQL ${server.version}, ${database.url.replace(/\/\/[^@]*@/, '//')}`;
     });
     if (!rendered || !postgres) {
       report.skipped('container and pod checks', 'no rendered chart or no PostgreSQL');

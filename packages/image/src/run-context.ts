@@ -1,7 +1,6 @@
 import type { Cleanup } from './cleanup.js';
 import type { Engine } from './engine.js';
 import type { Rendered } from './kube-play.js';
-import type { ThrowawayPostgres } from './postgres.js';
 import type { Report } from './report.js';
 
 /** What every check of one test:image run shares. */
@@ -18,6 +17,14 @@ export function parseMemory(quantity: string | undefined) {
   return Number(match[1]) * (match[2] === 'Gi' ? 1024 ** 3 : 1024 ** 2);
 }
 
+/** The database the image and the pod run against: a fresh one on the testkit's PostgreSQL. */
+export interface TestDatabaseServer {
+  /** postgres://user:password@127.0.0.1:port/<database> (the host network reaches it). */
+  url: string;
+  /** Runs one SQL statement and answers the first column of its first row, as text. */
+  scalar(sql: string): Promise<string>;
+}
+
 export interface Context {
   engine: Engine;
   cleanup: Cleanup;
@@ -25,7 +32,7 @@ export interface Context {
   log: (line: string) => void;
   runDir: string;
   rendered: Rendered;
-  postgres: ThrowawayPostgres;
+  postgres: TestDatabaseServer;
 }
 
 export function chartEnv(rendered: Rendered) {

@@ -11,6 +11,8 @@ export interface PackageInfo {
   engines?: Record<string, string>;
   /** dependencies and devDependencies together. */
   dependencies: Record<string, string>;
+  /** `dependencies` alone: what the package needs when something else runs it. */
+  productionDependencies: Record<string, string>;
   optionalDependencies: Record<string, string>;
 }
 
@@ -31,6 +33,7 @@ function readPackage(repoRoot: string, dir: string): PackageInfo {
     ...(json.packageManager === undefined ? {} : { packageManager: json.packageManager }),
     ...(json.engines === undefined ? {} : { engines: json.engines }),
     dependencies: { ...json.devDependencies, ...json.dependencies },
+    productionDependencies: json.dependencies ?? {},
     optionalDependencies: json.optionalDependencies ?? {},
   };
 }

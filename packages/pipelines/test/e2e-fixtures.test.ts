@@ -31,18 +31,103 @@ test('the load goes to the host port the kind cluster maps to the NodePort', (t)
   t.true(scripts.some((script) => script.includes(`/nodePort","value":${mapping?.containerPort}}`)));
 });
 
-test('DATABASE_URL matches the credentials and the Service of the in-cluster PostgreSQL', (t) => {
+/** The in-cluster PostgreSQL of the job: its credentials (the image's env) and its Service. */
+function postgresFixture() {
   const docs = parseAllDocuments(read('.github/e2e/postgres.yaml')).map(
     (doc) => doc.toJS() as { kind: string; metadata: { name: string }; stringData?: Record<string, string> },
   );
-  const creds = docs.find((doc) => doc.kind === 'Secret')?.stringData ?? {};
-  const service = docs.find((doc) => doc.kind === 'Service')?.metadata.name;
-  const expected = `postgres://${creds.POSTGRES_USER}:${creds.POSTGRES_PASSWORD}@${service}.$DB_NAMESPACE.svc:5432/${creds.POSTGRES_DB}`;
-  t.true(
-    scripts.some((script) => script.includes(`DATABASE_URL="${expected}"`)),
-    `expected ${expected}`,
-  );
+  const env = docs.find((doc) => doc.kind === 'Secret')?.stringData ?? {};
+  return {
+    user: env.POSTGRES_USER,
+    password: env.POSTGRES_PASSWORD,
+    database: env.POSTGRES_DB,
+    service: docs.find((doc) => doc.kind === 'Service')?.metadata.name,
+  };
+}
+
+/** The Secrets the job creates in the app namespace: name → the literal keys and values. */
+function createdSecrets(): Map<string, Record<string, string>> {
+  const created = new Map<string, Record<string, string>>();
+  for (const script of scripts) {
+    for (const match of script.matchAll(
+      /kubectl -n "\$NAMESPACE" create secret generic (\S+)((?:\s+--from-literal=\S+)+)/g,
+    )) {
+      const literals = [...(match[2] ?? '').matchAll(/--from-literal=([^=\s]+)=(\S+)/g)];
+      created.set(match[1] ?? '', Object.fromEntries(literals.map((l) => [l[1], l[2]])));
+    }
+  }
+  return created;
+}
+
+interface PodSpec {
+  volumes?: { name: string; secret?: { secretName: string; items?: { key: string }[] } }[];
+  containers: {
+    env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+    envFrom?: { secretRef?: { name: string } }[];
+  }[];
+}
+
+/** The chart as the kind job installs it: its values files and image settings. */
+async function renderKindRelease() {
+  const helm = await loadHelm();
+  return helm.render({
+    externalValuesFiles: valuesFiles(helmRuns[0]?.script ?? '').map((file) => join(repo.root, file)),
+    set: { 'image.repository': 'e2e/high-available-server', 'image.tag': 'e2e' },
+  });
+}
+
+test('every Secret the rendered chart reads is created by the job, with the keys its pods read', async (t) => {
+  const needed = new Map<string, Set<string>>();
+  const need = (secret: string, keys: string[]) =>
+    needed.set(secret, new Set([...(needed.get(secret) ?? []), ...keys]));
+  for (const manifest of await renderKindRelease()) {
+    const pod = (manifest.spec?.template?.spec ?? (manifest.kind === 'Pod' ? manifest.spec : undefined)) as
+      | PodSpec
+      | undefined;
+    for (const volume of pod?.volumes ?? []) {
+      if (volume.secret)
+        need(
+          volume.secret.secretName,
+          (volume.secret.items ?? []).map((item) => item.key),
+        );
+    }
+    for (const container of pod?.containers ?? []) {
+      for (const variable of container.env ?? []) {
+        const ref = variable.valueFrom?.secretKeyRef;
+        if (ref) need(ref.name, [ref.key]);
+      }
+      for (const source of container.envFrom ?? []) if (source.secretRef) need(source.secretRef.name, []);
+    }
+  }
+  t.true(needed.size > 0, 'the chart reads no Secret: the check below would prove nothing');
+  const created = createdSecrets();
+  for (const [secret, keys] of needed) {
+    t.true(created.has(secret), `the chart reads Secret ${secret}; the job creates ${[...created.keys()]}`);
+    for (const key of keys) t.true(key in (created.get(secret) ?? {}), `${secret} lacks key ${key}`);
+  }
+});
+
+test('the credentials in those Secrets and the DATABASE_URL the pods get reach the in-cluster PostgreSQL', async (t) => {
+  const postgres = postgresFixture();
   t.true(scripts.some((script) => /-n "\$DB_NAMESPACE" apply -f \.github\/e2e\/postgres\.yaml/.test(script)));
+  for (const [secret, literals] of createdSecrets()) {
+    t.deepEqual(literals, { username: postgres.user, password: postgres.password }, secret);
+  }
+  const urls = new Set<string>();
+  for (const manifest of await renderKindRelease()) {
+    if (manifest.kind === 'ConfigMap' && manifest.data?.DATABASE_URL) urls.add(manifest.data.DATABASE_URL);
+    const pod = manifest.spec?.template?.spec as PodSpec | undefined;
+    for (const container of pod?.containers ?? [])
+      for (const variable of container.env ?? [])
+        if (variable.name === 'DATABASE_URL') urls.add(variable.value ?? '');
+  }
+  t.is(urls.size, 1, `one DATABASE_URL for servers and migration Job: ${[...urls]}`);
+  const url = new URL([...urls][0] ?? '');
+  t.is(url.username, '', 'no user in the URL: it comes from the Secret files');
+  t.is(url.password, '', 'no password in the URL');
+  t.is(url.hostname, `${postgres.service}.${env('DB_NAMESPACE')}.svc`);
+  t.is(url.port, '5432');
+  t.is(url.pathname, `/${postgres.database}`);
 });
 
 test('kind is a version that enforces NetworkPolicy (>= 0.24)', (t) => {

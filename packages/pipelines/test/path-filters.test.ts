@@ -1,5 +1,5 @@
 import test from 'ava';
-import { covers, imageInputs, installInputs } from '../src/build-inputs.js';
+import { covers, imageInputs, imagePackages, installInputs, packagesRun } from '../src/build-inputs.js';
 import { localReference } from '../src/local-actions.js';
 import { findPnpmInvocations } from '../src/pnpm-invocations.js';
 import { loadRepository } from '../src/repository.js';
@@ -9,7 +9,8 @@ import { allSteps, isRecord, stepUses, type WorkflowFile } from '../src/workflow
 // workflow lists every file outside the packages that its jobs read: pnpm's manifests and settings,
 // the tsconfig the packages extend and the Node version file (when it installs), the files the
 // Dockerfile copies from the root and .dockerignore (when it builds the image), and the local
-// actions its steps come from. The lists are derived from the files that read them.
+// actions its steps come from, and the workspace packages its jobs run with those they depend on.
+// The lists are derived from the files that read them.
 
 const repo = loadRepository();
 
@@ -40,6 +41,13 @@ test('the derived inputs hold what the builds read today', (t) => {
   ])
     t.true(install.includes(file), `install inputs lack ${file}`);
   t.true(imageInputs(repo.root, 'packages/service/Dockerfile').includes('.dockerignore'));
+  t.deepEqual(imagePackages(repo.root, 'packages/service/Dockerfile'), ['packages/service']);
+  // e2e runs the HA clients, which run on the shared test kit; preview runs the Pulumi program.
+  const runBy = (name: string) =>
+    packagesRun(repo, filtered.find(({ file }) => file.name === name)?.steps ?? []);
+  t.true(runBy('e2e.yml').includes('packages/testkit'), `e2e runs ${runBy('e2e.yml')}`);
+  t.true(runBy('e2e.yml').includes('packages/service'));
+  t.deepEqual(runBy('preview.yml'), ['infra', 'packages/chart']);
   t.true(
     covers(['infra/**'], 'infra/index.ts') &&
       !covers(['infra/**'], 'infra.md') &&
@@ -88,5 +96,14 @@ test('a path-filtered workflow also runs when a local action it uses changes', (
       .filter((pattern) => !paths.includes(pattern))
       .map((pattern) => `${file.name}: pull_request.paths lacks ${pattern}`);
   });
+  t.deepEqual(missing, []);
+});
+
+test('a path-filtered workflow lists the workspace packages its jobs run, and those they depend on', (t) => {
+  const missing = filtered.flatMap(({ file, paths, steps }) =>
+    packagesRun(repo, steps)
+      .filter((dir) => !covers(paths, `${dir}/package.json`))
+      .map((dir) => `${file.name}: pull_request.paths lacks ${dir}/**`),
+  );
   t.deepEqual(missing, []);
 });

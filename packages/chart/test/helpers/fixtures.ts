@@ -6,12 +6,17 @@ export const albSecurityGroupId = 'sg-0123456789abcdef0';
 export const digest = `sha256:${'ab'.repeat(32)}`;
 
 /**
- * values-eks.yaml plus the binding value the Pulumi program adds (the file alone lacks the target
- * group). The program leaves securityGroupId unset: it owns the ALB → pod security-group rule.
+ * values-eks.yaml plus the values the Pulumi program adds (the file alone lacks the target group and
+ * the database). The program leaves securityGroupId unset: it owns the ALB → pod security-group rule.
  */
 export const eks: ChartInput = {
   valuesFiles: ['values-eks.yaml'],
-  set: { 'targetGroupBinding.targetGroupArn': targetGroupArn },
+  set: {
+    'targetGroupBinding.targetGroupArn': targetGroupArn,
+    'database.url': 'postgres://hello.c0abc.eu-west-1.rds.amazonaws.com:5432/hello?sslmode=verify-full',
+    'database.credentials.appSecret': 'hello-database-app',
+    'database.credentials.ownerSecret': 'hello-database-owner',
+  },
 };
 
 export const minikube: ChartInput = { valuesFiles: ['values-minikube.yaml'] };

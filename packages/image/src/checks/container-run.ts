@@ -50,7 +50,7 @@ export async function runContainerChecks(ctx: Context) {
         }),
         120_000,
       );
-      const tables = await postgres.query(
+      const tables = await postgres.scalar(
         "select count(*) from information_schema.tables where table_schema not in ('pg_catalog','information_schema')",
       );
       if (Number(tables) === 0) throw new Error(`migrate exited 0 but created no table ("${message}")`);
