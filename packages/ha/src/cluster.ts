@@ -11,7 +11,7 @@ import {
 } from '@high-available-server/testkit/postgres';
 import { exitOf } from '@high-available-server/testkit/process';
 import { chartSettings } from './chart-values.js';
-import { type DatabaseLogins, SecretVolume, setUpDatabaseLogins } from './database-logins.js';
+import { appLogins, createAppDatabase, type DatabaseLogins, SecretVolume } from './database-logins.js';
 import { locateHaproxy } from './debian-program.js';
 import type { DrillTimings, HealthCheck } from './drill-timings.js';
 import { type Haproxy, startHaproxy } from './haproxy.js';
@@ -55,11 +55,23 @@ export interface ClusterOptions {
 
 const haproxyCacheDir = fileURLToPath(new URL('../.cache/haproxy', import.meta.url));
 
-/** The migration Job: `dist/migrate.js` as the owner, its credential from files (the owner Secret). */
-async function migrate(entry: string, env: Readonly<Record<string, string>>, logFile: string): Promise<void> {
+/**
+ * The login Job of the AWS stack (infra's database-app-login.mts, through the infra package's entry point):
+ * run by plain Node as in the service image, with `pg` resolved from this package.
+ */
+const loginJobScript = fileURLToPath(import.meta.resolve('@high-available-server/infra/database-app-login'));
+const pgResolvedFrom = fileURLToPath(new URL('../package.json', import.meta.url));
+
+/** Runs a Job's Node script to completion, its output in `logFile`; throws unless it exits 0. */
+async function runJob(
+  what: string,
+  script: string,
+  env: Readonly<Record<string, string>>,
+  logFile: string,
+): Promise<void> {
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, ...env, STORE: 'postgres' },
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', out, out],
   });
   // The child has its own copy of the descriptor.
@@ -67,8 +79,7 @@ async function migrate(entry: string, env: Readonly<Record<string, string>>, log
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   const exit = await exitOf(child);
   clearTimeout(timer);
-  if (exit.code !== 0)
-    throw new Error(`migrations failed (exit ${exit.code ?? exit.signal}, see ${logFile})`);
+  if (exit.code !== 0) throw new Error(`${what} failed (exit ${exit.code ?? exit.signal}, see ${logFile})`);
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
@@ -113,17 +124,35 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const postgres = await startPostgresServer({ logFile: join(workDir, 'postgres.log') });
     teardown.push(() => postgres.destroy());
     lastResort.push(() => postgres.killNow());
-    // As on AWS: the owner migrates (the migration Job, with the owner Secret's files); the replicas log in
-    // as the app's rotating login, from the app Secret's files, and do not migrate.
-    const database = await setUpDatabaseLogins(postgres);
+    // As on AWS, in the order a deploy runs them: the database with its owner (the RDS master), the
+    // login Job (the app role, its grants and the first login, as the owner), the migration Job (as the
+    // owner), then the replicas, logging in as the app's rotating login from the app Secret's files,
+    // without migrating. Every credential reaches its process as files, never in a URL.
+    const appDatabase = await createAppDatabase(postgres);
+    const database = appLogins(postgres, appDatabase);
     const ownerSecret = new SecretVolume(join(workDir, 'secrets', 'database-owner'));
     const appSecret = new SecretVolume(join(workDir, 'secrets', 'database-app'));
-    await ownerSecret.write(database.owner);
-    await appSecret.write(database.current());
-    await migrate(
+    await ownerSecret.write(appDatabase.owner);
+    await appSecret.write(appDatabase.firstAppCredential);
+    await runJob(
+      'the login Job',
+      loginJobScript,
+      {
+        DATABASE_URL: appDatabase.url,
+        OWNER_USER_FILE: ownerSecret.userFile,
+        OWNER_PASSWORD_FILE: ownerSecret.passwordFile,
+        APP_USER_FILE: appSecret.userFile,
+        APP_PASSWORD_FILE: appSecret.passwordFile,
+        PG_RESOLVE_FROM: pgResolvedFrom,
+      },
+      join(workDir, 'login-job.log'),
+    );
+    await runJob(
+      'the migration Job',
       migrateEntry,
       {
-        DATABASE_URL: database.url,
+        STORE: 'postgres',
+        DATABASE_URL: appDatabase.url,
         DATABASE_USER_FILE: ownerSecret.userFile,
         DATABASE_PASSWORD_FILE: ownerSecret.passwordFile,
       },
@@ -139,7 +168,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const { drain } = options.timings;
     const env = {
       STORE: 'postgres',
-      DATABASE_URL: database.url,
+      DATABASE_URL: appDatabase.url,
       DATABASE_USER_FILE: appSecret.userFile,
       DATABASE_PASSWORD_FILE: appSecret.passwordFile,
       MIGRATE_ON_START: 'false',

@@ -49,9 +49,8 @@ export class SecretVolume {
   }
 }
 
-// The names production uses (infra/database-names.ts; the role's privileges come from the service's
-// migration 002): a NOLOGIN role with the app's privileges, and its first login.
-const APP_ROLE = 'hello_app';
+// The names production uses (infra/database-names.ts): the app's first login (the login Job creates it,
+// a member of the NOLOGIN role `hello_app`), and the owner, like the RDS master.
 const APP_LOGIN = 'hello_app_login';
 const DATABASE = 'hello';
 const OWNER = 'hello_owner';
@@ -68,6 +67,35 @@ async function withClient<T>(config: pg.ClientConfig, work: (client: pg.Client) 
   }
 }
 
+/** A database owned by a role like the RDS master (CREATEROLE, not a superuser), and its first app credential. */
+export interface AppDatabase {
+  /** The service's DATABASE_URL: host, port and database, no user or password (as in production). */
+  readonly url: string;
+  /** The owner's credential (the Secret of the migration and login Jobs). */
+  readonly owner: Credential;
+  /** The app Secret's first version (Pulumi generates it; the login Job creates the login). */
+  readonly firstAppCredential: Credential;
+}
+
+/** Creates the owner and its database on a fresh server, as the superuser (RDS does this at creation). */
+export async function createAppDatabase(server: {
+  readonly port: number;
+  readonly url: string;
+}): Promise<AppDatabase> {
+  const owner: Credential = { username: OWNER, password: newPassword() };
+  await withClient({ connectionString: server.url }, async (client) => {
+    await client.query(
+      `CREATE ROLE ${OWNER} LOGIN CREATEROLE PASSWORD ${client.escapeLiteral(owner.password)}`,
+    );
+    await client.query(`CREATE DATABASE ${DATABASE} OWNER ${OWNER}`);
+  });
+  return {
+    url: `postgres://127.0.0.1:${server.port}/${DATABASE}`,
+    owner,
+    firstAppCredential: { username: APP_LOGIN, password: newPassword() },
+  };
+}
+
 /** One rotation as Secrets Manager's multi-user function runs it. */
 export interface Rotation {
   readonly previous: Credential;
@@ -75,15 +103,10 @@ export interface Rotation {
 }
 
 /**
- * The database side of production's credential design (docs/infra.md, "Database credentials"): an owner
- * like the RDS master (CREATEROLE, not a superuser) that owns the database and runs the migrations, the
- * NOLOGIN app role, and the app's logins rotated by alternating users.
+ * The app's logins once the login Job has made the first one: rotated by alternating users as the owner,
+ * their sessions watched and ended as the superuser.
  */
 export interface DatabaseLogins {
-  /** The service's DATABASE_URL: host, port and database, no user or password (as in production). */
-  readonly url: string;
-  /** The owner's credential (the migration Job's Secret). */
-  readonly owner: Credential;
   /** What the app Secret holds now (AWSCURRENT). */
   current(): Credential;
   /**
@@ -100,22 +123,10 @@ export interface DatabaseLogins {
   canLogIn(credential: Credential): Promise<boolean>;
 }
 
-/**
- * Creates the owner and its database on a fresh server (as the superuser), then the app role and the first
- * login as the owner, as infra/database-app-login.mts does before the first release. The schema is the
- * migration's (run as the owner, afterwards).
- */
-export async function setUpDatabaseLogins(server: {
-  readonly port: number;
-  readonly url: string;
-}): Promise<DatabaseLogins> {
-  const owner: Credential = { username: OWNER, password: newPassword() };
-  await withClient({ connectionString: server.url }, async (client) => {
-    await client.query(
-      `CREATE ROLE ${OWNER} LOGIN CREATEROLE PASSWORD ${client.escapeLiteral(owner.password)}`,
-    );
-    await client.query(`CREATE DATABASE ${DATABASE} OWNER ${OWNER}`);
-  });
+export function appLogins(
+  server: { readonly port: number; readonly url: string },
+  database: AppDatabase,
+): DatabaseLogins {
   const at = (credential: Credential): pg.ClientConfig => ({
     host: '127.0.0.1',
     port: server.port,
@@ -123,19 +134,12 @@ export async function setUpDatabaseLogins(server: {
     user: credential.username,
     password: credential.password,
   });
-  let current: Credential = { username: APP_LOGIN, password: newPassword() };
-  await withClient(at(owner), async (client) => {
-    await client.query(`CREATE ROLE ${APP_ROLE} NOLOGIN`);
-    await client.query(
-      `CREATE ROLE ${APP_LOGIN} LOGIN PASSWORD ${client.escapeLiteral(current.password)} IN ROLE ${APP_ROLE}`,
-    );
-  });
+  const { owner } = database;
+  let current = database.firstAppCredential;
   const logins = [APP_LOGIN, `${APP_LOGIN}_clone`];
   const superuser = <T>(work: (client: pg.Client) => Promise<T>) =>
     withClient({ connectionString: server.url }, work);
   return {
-    url: `postgres://127.0.0.1:${server.port}/${DATABASE}`,
-    owner,
     current: () => current,
     async rotate() {
       const previous = current;
