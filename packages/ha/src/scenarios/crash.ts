@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { sleep } from '@high-available-server/testkit/process';
 import { AcknowledgedWrites } from '../acknowledged-writes.js';
-import { failureWindow, topDetails } from '../stats.js';
+import { failureWindow, highest, topDetails } from '../stats.js';
 import {
   assertHealthy,
   finishLoad,
@@ -86,7 +86,7 @@ export const crash: Scenario = {
     const outcome = await finishLoad(context, load, acknowledged);
     const { samples, failures, written } = outcome;
     const allowed = inFlightAtKill + sentWhileDead;
-    const lastFailure = Math.max(killedAt, ...failures.map((s) => s.endedAt));
+    const lastFailure = Math.max(killedAt, highest(failures.map((s) => s.endedAt)));
     return {
       title: this.title,
       rows: [

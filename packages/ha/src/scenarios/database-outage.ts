@@ -5,7 +5,7 @@ import { AcknowledgedWrites } from '../acknowledged-writes.js';
 import type { DrillTimings } from '../drill-timings.js';
 import type { Sample } from '../load-generator.js';
 import { DRILL_JOB } from '../prometheus.js';
-import { percentile, topDetails } from '../stats.js';
+import { lowest, percentile, topDetails } from '../stats.js';
 import { ScenarioTimeline } from '../timeline.js';
 import {
   assertHealthy,
@@ -178,9 +178,7 @@ export const databaseOutage: Scenario = {
     const refusalLatencies = refusals.map((s) => s.latencyMs).sort((a, b) => a - b);
     const slowestRefusal = refusalLatencies.at(-1) ?? 0;
     const afterBack = samples.filter((s) => s.scheduledAt >= backAt);
-    const firstSuccess = Math.min(
-      ...afterBack.filter((s) => s.outcome === 'ok').map((s) => s.endedAt - backAt),
-    );
+    const firstSuccess = lowest(afterBack.filter((s) => s.outcome === 'ok').map((s) => s.endedAt - backAt));
     const lateFailures = afterBack.filter(
       (s) => s.scheduledAt >= backAt + recoveryLimitMs && s.outcome !== 'ok',
     );

@@ -4,7 +4,7 @@ import { AcknowledgedWrites } from '../acknowledged-writes.js';
 import { splitCores } from '../cpu-affinity.js';
 import { limitCpu } from '../cpu-quota.js';
 import { loadDispatcher, measureCapacity, type Sample } from '../load-generator.js';
-import { percentile, summarize, topDetails } from '../stats.js';
+import { highest, percentile, summarize, topDetails } from '../stats.js';
 import {
   assertHealthy,
   noLostWrites,
@@ -117,7 +117,7 @@ export const overload: Scenario = {
       } finally {
         peakRss = await rss.stop();
         // When the last overload request was due: the offered load ends there, its answers may come later.
-        const lastDue = Math.max(...during.map((s) => s.scheduledAt));
+        const lastDue = highest(during.map((s) => s.scheduledAt));
         if (Number.isFinite(lastDue)) context.timeline.mark('overload end', 'recovery', lastDue);
       }
       cpuUsed = ((await replicaCpuMs()) - cpuBefore) / (performance.now() - limitedFrom);
