@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { exitOf, stopProcess, waitUntil } from '@high-available-server/testkit/process';
 import type { HaproxyBinary } from './debian-program.js';
 import type { HealthCheck } from './drill-timings.js';
+import { SERVER_HEADER } from './load-generator.js';
 
 export interface Backend {
   readonly name: string;
@@ -75,6 +76,9 @@ export function haproxyConfig(options: {
   const common = [
     '  balance roundrobin',
     '  http-reuse safe',
+    // Which replica answered (%s: the server's name), so the drill can tell a draining replica's answer
+    // from a serving one's. HAProxy's own error pages do not get it.
+    `  http-response set-header ${SERVER_HEADER} %s`,
     // No on-marked-down shutdown-sessions: a draining replica must finish the requests it already has.
   ];
   return [
@@ -89,7 +93,11 @@ export function haproxyConfig(options: {
     '  option httplog',
     // Only abnormal requests (errors, aborts) are logged: the diagnostics, without a line per request.
     '  option dontlog-normal',
-    '  timeout connect 1s',
+    // The ALB gives a target 10 s to accept a connection (fixed; then 504). A shorter connect timeout
+    // would also hide errors: HAProxy answers a connect timeout on a keep-alive client connection's second
+    // or later request with a silent close (http_return_srv_error, "so the client can retry"), which the
+    // ALB never does. With 10 s the client's own 5 s timeout sees a replica that does not accept.
+    '  timeout connect 10s',
     // Client-side idle timeout of the ALB (60 s), longer than the load generator's own (4 s): the client
     // always closes an idle connection first, so it never sends on one the LB is closing.
     '  timeout client 60s',

@@ -2,6 +2,7 @@ import { ALB_HEALTH_CHECK } from '@high-available-server/infra/load-balancer-hea
 import test from 'ava';
 import { drillTimings } from '../src/drill-timings.js';
 import { haproxyConfig } from '../src/haproxy.js';
+import { SERVER_HEADER } from '../src/load-generator.js';
 
 const timings = drillTimings(0.05);
 const configWith = (healthCheck = timings.albHealthCheck) =>
@@ -67,8 +68,15 @@ test('a replica marked down keeps its in-flight requests; all-down fails open to
   t.false(failOpen.includes('check'));
 });
 
-test('the load balancer times out like the ALB: 60 s idle towards clients, 5 s per server answer', (t) => {
+test('the load balancer times out like the ALB: 60 s idle towards clients, 10 s to connect, 5 s per server answer', (t) => {
   t.true(lines.includes('timeout client 60s'));
+  t.true(lines.includes('timeout connect 10s'));
   t.true(lines.includes('timeout http-keep-alive 60s'));
   t.true(lines.includes('timeout server 5s'));
+});
+
+test('the load balancer names the replica that answered in a response header', (t) => {
+  const header = lines.filter((line) => line === `http-response set-header ${SERVER_HEADER} %s`);
+  // Once per backend: the checked one and the fail-open one.
+  t.is(header.length, 2);
 });
