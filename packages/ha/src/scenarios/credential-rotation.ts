@@ -5,7 +5,9 @@ import type { Rotation } from '../database-logins.js';
 import { topDetails } from '../stats.js';
 import {
   assertHealthy,
+  fewOverloadRefusals,
   finishLoad,
+  isOverloadRefusal,
   lostWriteNotes,
   ms,
   noFailedRequests,
@@ -91,6 +93,8 @@ export const credentialRotation: Scenario = {
     }
     const outcome = await finishLoad(context, load, acknowledged);
     const { samples, failures, written } = outcome;
+    // A replica shedding load is not the rotation: judged apart (a store-down 503 is the rotation's).
+    const sheds = failures.filter(isOverloadRefusal);
     const startingCredentialRefused = !(await database.canLogIn(started));
     const stayedUp = cluster.replicas.every((r, i) => r.isRunning() && r.pid === pids[i]);
     const followed = records.every(
@@ -106,13 +110,14 @@ export const credentialRotation: Scenario = {
       title: this.title,
       rows: [
         phaseRow(`under load, ${rotations} rotations`, samples, {
-          failed: failures.length,
+          failed: failures.length - sheds.length,
           lost: written.lost.length,
           recovery: `files ${ms(lagMs)} after each rotation`,
         }),
       ],
       verdicts: [
-        noFailedRequests(outcome),
+        noFailedRequests(outcome, sheds),
+        fewOverloadRefusals(samples, sheds),
         noLostWrites(written),
         {
           name: 'no restart',
