@@ -12,7 +12,7 @@ import { AcknowledgedWrites } from './acknowledged-writes.js';
 import { type Cluster, startCluster } from './cluster.js';
 import { drillPicture } from './drill-picture.js';
 import { describeTimings, drillTimings } from './drill-timings.js';
-import { loadDispatcher } from './load-generator.js';
+import { loadDispatcher, measureCapacity } from './load-generator.js';
 import { DRILL_JOB, type Prometheus, startPrometheus } from './prometheus.js';
 import {
   clientSlis,
@@ -30,7 +30,12 @@ import { UserFactory } from './users.js';
 /** The drill's fixed parameters (the issue's figures). */
 const drillSettings = {
   replicas: 3,
+  /** Steady load, when the replicas' capacity allows (see `steadyRate`). */
   rps: 300,
+  /** The steady load is at most 1/capacityShare of the capacity measured when the session opens. */
+  capacityShare: 3,
+  /** Below this the drill's scenarios would see too few requests to judge: a machine that busy fails them. */
+  minRps: 60,
   timeoutMs: 5000,
   warmUpMs: 3000,
   /** Prometheus' scrape and rule-evaluation interval (issue 17: <= 1 s). */
@@ -123,15 +128,32 @@ export async function openDrillSession(
     throw error;
   }
   const dispatcher = loadDispatcher();
-  const context: SessionContext = {
+  const shared = {
     cluster,
     prometheus,
     dispatcher,
     users: new UserFactory('drill'),
-    rps: drillSettings.rps,
     timeoutMs: drillSettings.timeoutMs,
     log,
   };
+  let rps: number;
+  try {
+    const warmUpContext = {
+      ...shared,
+      rps: drillSettings.rps,
+      lb: cluster.lb,
+      timeline: new ScenarioTimeline('warm-up'),
+      metricsSettleMs,
+    };
+    await warmUp(warmUpContext, log);
+    rps = await steadyRate(warmUpContext, log);
+  } catch (error) {
+    await dispatcher.close().catch(() => undefined);
+    await prometheus.stop().catch(() => undefined);
+    await cluster.stop();
+    throw error;
+  }
+  const context: SessionContext = { ...shared, rps };
   const runs: ScenarioRun[] = [];
   const openedAt = new Date();
   const loadAtStart = loadavg()[0] ?? 0;
@@ -189,15 +211,6 @@ export async function openDrillSession(
       await cluster.stop();
     },
   };
-  try {
-    await warmUp(
-      { ...context, lb: cluster.lb, timeline: new ScenarioTimeline('warm-up'), metricsSettleMs },
-      log,
-    );
-  } catch (error) {
-    await session.close();
-    throw error;
-  }
   return session;
 }
 
@@ -292,6 +305,36 @@ async function withSlis(
       },
     ],
   };
+}
+
+/**
+ * The steady load of every scenario: the drill's 300 req/s, or a third of the capacity the three replicas
+ * show now if that is less (a machine busy with other jobs), so a scenario judges its property (a restart,
+ * a crash, a rotation) with the replicas having headroom, not a rate the machine cannot give them. The
+ * capacity: served answers per second of 64 closed-loop clients for 2 s (each waiting out a 503's
+ * Retry-After), as the overload scenario measures it.
+ */
+async function steadyRate(context: ScenarioContext, log: (line: string) => void): Promise<number> {
+  const probe = await measureCapacity({
+    baseUrl: context.lb.url,
+    writeRatio: 0.5,
+    timeoutMs: context.timeoutMs,
+    users: context.users,
+    acknowledged: new AcknowledgedWrites(),
+    dispatcher: context.dispatcher,
+    concurrency: 64,
+    durationMs: 2000,
+  });
+  const summary = summarize(probe);
+  const capacity = (summary.rps * summary.ok) / Math.max(1, summary.requests);
+  const rps = Math.max(
+    drillSettings.minRps,
+    Math.min(drillSettings.rps, Math.floor(capacity / drillSettings.capacityShare)),
+  );
+  log(
+    `capacity (not judged): ${capacity.toFixed(0)} req/s served (64 closed-loop clients for 2 s, ${summary.unavailable} refused); steady load ${rps} req/s${rps < drillSettings.rps ? ` (1/${drillSettings.capacityShare} of it: the machine is busy)` : ''}`,
+  );
+  return rps;
 }
 
 /**
