@@ -22,8 +22,8 @@ import {
 
 interface Deletion {
   readonly name: string;
-  /** When its deletion started (the ALB's lag and the preStop sleep start here). */
-  readonly deletedAt: number;
+  /** When it got SIGTERM (after its preStop sleep): from here it drains. */
+  readonly signalledAt: number;
   readonly exit: ProcessExit;
   /** SIGTERM to exit. */
   readonly drainMs: number;
@@ -85,7 +85,7 @@ export const rollingRestart: Scenario = {
         const replacement = await startReplacement(context, index, { register: true });
         deletions.push({
           name: old.name,
-          deletedAt,
+          signalledAt,
           exit,
           drainMs: exit.at - signalledAt,
           sentDuringLag,
@@ -101,11 +101,12 @@ export const rollingRestart: Scenario = {
     }
     const outcome = await finishLoad(context, load, acknowledged);
     const { samples, failures, written } = outcome;
-    // Answered by a replica while it was being deleted (from the start of its deletion to its exit; the
-    // slot's new process gets traffic only after passing the health check, well after that).
+    // Answered by a replica while it drained (from its SIGTERM to its exit; the slot's new process gets
+    // traffic only after passing the health check, well after that). During its preStop sleep it serves
+    // as any replica does: a failure then counts as one, an overload refusal as one.
     const fromDeleted = (s: Sample) =>
       deletions.some(
-        (d) => s.server === d.name && s.endedAt >= d.deletedAt && s.endedAt <= d.exit.at + exitSlackMs,
+        (d) => s.server === d.name && s.endedAt >= d.signalledAt && s.endedAt <= d.exit.at + exitSlackMs,
       );
     // Serving replicas shedding load are not the restart: judged apart. A deleted replica's 503 is.
     const sheds = failures.filter((s) => isOverloadRefusal(s) && !fromDeleted(s));
@@ -134,9 +135,9 @@ export const rollingRestart: Scenario = {
         },
         noFailedRequests(outcome, sheds),
         {
-          name: 'no 5xx or other failure from a deleted (draining) replica, none from the LB itself',
+          name: 'no 5xx or other failure from a draining replica (SIGTERM to exit), none from the LB itself',
           ok: counted.every((s) => !fromDeleted(s) && s.server !== undefined),
-          detail: `${counted.filter(fromDeleted).length} answered by a deleted replica, ${counted.filter((s) => s.server === undefined).length} by the LB or no one (its own 503 page, a reset, a timeout); ${samples.filter(fromDeleted).length} requests answered by deleted replicas in all`,
+          detail: `${counted.filter(fromDeleted).length} answered by a draining replica, ${counted.filter((s) => s.server === undefined).length} by the LB or no one (its own 503 page, a reset, a timeout); ${samples.filter(fromDeleted).length} requests answered by draining replicas in all`,
         },
         fewOverloadRefusals(samples, sheds),
         noLostWrites(written),
