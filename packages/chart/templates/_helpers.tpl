@@ -238,6 +238,38 @@ DATABASE_USER_FILE: /var/run/secrets/database/username
 DATABASE_PASSWORD_FILE: /var/run/secrets/database/password
 {{- end }}
 {{- end }}
+{{- with .Values.tracing.otlpEndpoint }}
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
+OTEL_EXPORTER_OTLP_PROTOCOL: {{ $.Values.tracing.protocol | quote }}
+OTEL_TRACES_SAMPLER: parentbased_traceidratio
+OTEL_TRACES_SAMPLER_ARG: {{ $.Values.tracing.samplingRatio | quote }}
+OTEL_SERVICE_NAME: {{ include "has.fullname" $ | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+With tracing on: the resource attributes that say which pod a span comes from (the pod name only the
+downward API knows, so this is env, not the ConfigMap).
+*/}}
+{{- define "has.tracingEnv" -}}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: {{ printf "k8s.namespace.name=%s,k8s.deployment.name=%s,k8s.pod.name=$(POD_NAME),service.version=%s" .Release.Namespace (include "has.fullname" .) (default .Chart.AppVersion .Values.image.tag | toString) | quote }}
+{{- end }}
+
+{{/*
+The TCP port of the OTLP endpoint: the URL's, else the scheme's default.
+*/}}
+{{- define "has.otlpPort" -}}
+{{- $url := urlParse .Values.tracing.otlpEndpoint }}
+{{- if contains ":" $url.host }}
+{{- last (splitList ":" $url.host) }}
+{{- else if eq $url.scheme "https" }}443
+{{- else }}80
+{{- end }}
 {{- end }}
 
 {{/*

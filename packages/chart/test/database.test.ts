@@ -1,25 +1,8 @@
 import test from 'ava';
-import { loadHelm, type Manifest } from './helpers/helm.js';
-import { ofKind, only, serverContainer } from './helpers/manifests.js';
+import { loadHelm } from './helpers/helm.js';
+import { type EnvVar, ofKind, only, serverEnv } from './helpers/manifests.js';
 
 const helm = await loadHelm();
-
-type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
-
-/** The environment the server container sees: its ConfigMap (envFrom) plus inline env. */
-function serverEnv(manifests: Manifest[]): Map<string, EnvVar> {
-  const container = serverContainer(manifests);
-  const env = new Map<string, EnvVar>();
-  for (const source of container.envFrom ?? []) {
-    const configMap = only(manifests, 'ConfigMap');
-    if (source.configMapRef?.name !== configMap.metadata.name)
-      throw new Error('envFrom names an unknown ConfigMap');
-    for (const [name, value] of Object.entries(configMap.data as Record<string, string>))
-      env.set(name, { name, value });
-  }
-  for (const variable of container.env ?? []) env.set(variable.name, variable);
-  return env;
-}
 
 test('the server gets every setting the service reads', async (t) => {
   const env = serverEnv(await helm.render());

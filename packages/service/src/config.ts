@@ -24,6 +24,29 @@ export interface Config {
   headersTimeoutMs: number;
   /** A whole request, body included, must arrive within this (408 otherwise): the body deadline. */
   requestTimeoutMs: number;
+  /** OpenTelemetry tracing; `undefined` (no OTLP endpoint set) means off, and nothing of it is loaded. */
+  tracing: TracingConfig | undefined;
+}
+
+/** The OTLP protocols the service speaks (gRPC is not shipped: every collector also listens for OTLP/HTTP). */
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+export const TRACE_SAMPLERS = [
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+  'always_on',
+  'always_off',
+  'traceidratio',
+] as const;
+
+/** What the service reads of the standard OTEL_* variables; the exporter reads its own (headers, timeout, TLS). */
+export interface TracingConfig {
+  /** Where spans go: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as is, else `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`. */
+  readonly tracesUrl: string;
+  readonly protocol: (typeof OTLP_PROTOCOLS)[number];
+  /** `OTEL_TRACES_SAMPLER`; the ratio samplers take `OTEL_TRACES_SAMPLER_ARG` (0 to 1, default 1). */
+  readonly sampler: (typeof TRACE_SAMPLERS)[number];
+  readonly samplerRatio: number;
 }
 
 /** Thrown with one line per bad variable; `main` prints the message and exits 1. */
@@ -47,6 +70,23 @@ function integerValidator(min: number, max: number) {
 const portNumber = integerValidator(0, 65_535);
 const milliseconds = integerValidator(0, 3_600_000);
 const positiveCount = integerValidator(1, 1_000_000);
+const ratio = makeValidator((input: string) => {
+  const value = Number(input);
+  if (input.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1)
+    throw new Error(`must be a number from 0 to 1, got "${input}"`);
+  return value;
+});
+const httpUrl = makeValidator((input: string) => {
+  let parsed: URL;
+  try {
+    parsed = new URL(input);
+  } catch {
+    throw new Error(`must be an http:// or https:// URL, got "${input}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new Error(`must be an http:// or https:// URL (OTLP over HTTP), got "${parsed.protocol}"`);
+  return input;
+});
 // Connection timeouts: at least 100 ms (node:http checks them every half of the shorter, at most every 5 s).
 const timeout = integerValidator(100, 600_000);
 
@@ -79,6 +119,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       MAX_CONNECTIONS: positiveCount({ default: 1024 }),
       HEADERS_TIMEOUT_MS: timeout({ default: 10_000 }),
       REQUEST_TIMEOUT_MS: timeout({ default: 15_000 }),
+      // The standard OpenTelemetry variables (tracing is on when an endpoint is set).
+      OTEL_SDK_DISABLED: bool({ default: false }),
+      OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl({ default: undefined }),
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl({ default: undefined }),
+      OTEL_EXPORTER_OTLP_PROTOCOL: str({ choices: OTLP_PROTOCOLS, default: 'http/protobuf' }),
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: str({ choices: OTLP_PROTOCOLS, default: undefined }),
+      OTEL_TRACES_SAMPLER: str({ choices: TRACE_SAMPLERS, default: 'parentbased_always_on' }),
+      OTEL_TRACES_SAMPLER_ARG: ratio({ default: 1 }),
     },
     {
       reporter: ({ errors }) => {
@@ -120,6 +168,31 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxConnections: cleaned.MAX_CONNECTIONS,
     headersTimeoutMs: cleaned.HEADERS_TIMEOUT_MS,
     requestTimeoutMs: cleaned.REQUEST_TIMEOUT_MS,
+    tracing: tracingConfig(cleaned),
+  };
+}
+
+function tracingConfig(cleaned: {
+  OTEL_SDK_DISABLED: boolean;
+  OTEL_EXPORTER_OTLP_ENDPOINT: string | undefined;
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: string | undefined;
+  OTEL_EXPORTER_OTLP_PROTOCOL: TracingConfig['protocol'];
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: TracingConfig['protocol'] | undefined;
+  OTEL_TRACES_SAMPLER: TracingConfig['sampler'];
+  OTEL_TRACES_SAMPLER_ARG: number;
+}): TracingConfig | undefined {
+  if (cleaned.OTEL_SDK_DISABLED) return undefined;
+  const tracesUrl =
+    cleaned.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (cleaned.OTEL_EXPORTER_OTLP_ENDPOINT === undefined
+      ? undefined
+      : `${cleaned.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
+  if (tracesUrl === undefined) return undefined;
+  return {
+    tracesUrl,
+    protocol: cleaned.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? cleaned.OTEL_EXPORTER_OTLP_PROTOCOL,
+    sampler: cleaned.OTEL_TRACES_SAMPLER,
+    samplerRatio: cleaned.OTEL_TRACES_SAMPLER_ARG,
   };
 }
 
@@ -139,5 +212,7 @@ function describe(name: string, error: Error | undefined): string {
       : 'required';
   // envalid's own messages never echo DATABASE_URL's value; keep secrets out of the message anyway.
   if (name === 'DATABASE_URL') return 'must be a URL such as postgres://user:password@host:5432/db';
+  if (name.endsWith('_PROTOCOL'))
+    return `must be one of ${OTLP_PROTOCOLS.join(', ')}: the service exports OTLP over HTTP only (a collector's OTLP/HTTP port is 4318)`;
   return error.message;
 }

@@ -118,13 +118,21 @@ function safeError(error: unknown): unknown {
   return serialised;
 }
 
-/** JSON lines (time as epoch ms, level as its label) to `output`; `err` fields never carry request bytes. */
-export function createLogger(level: string, output: LogOutput = batchedOutput()): Logger {
+/**
+ * JSON lines (time as epoch ms, level as its label) to `output`; `err` fields never carry request bytes.
+ * `fields`, when given, adds to every line what it returns (with tracing on: the active trace and span ids).
+ */
+export function createLogger(
+  level: string,
+  output: LogOutput = batchedOutput(),
+  fields?: () => Record<string, string>,
+): Logger {
   return pino(
     {
       level,
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: safeError },
+      ...(fields === undefined ? {} : { mixin: fields }),
     },
     output,
   );

@@ -1,5 +1,5 @@
 /**
- * The composition root: config → logger → store → app → server → shutdown signals.
+ * The composition root: config → (tracing) → logger → store → app → server → shutdown signals.
  * Start-up failures print one clear line and exit 1.
  */
 import { performance } from 'node:perf_hooks';
@@ -22,9 +22,14 @@ import { batchedOutput, createLogger, type Logger, type LogOutput, registerLogMe
 import { cgroupThrottledTime } from './overload/cpu-throttling.js';
 import { type LoadSignal, monitorEventLoopLoad, NEVER_OVERLOADED } from './overload/event-loop-load.js';
 import { openStore } from './store/open-store.js';
+import type { TraceContext, Tracing } from './tracing/otel.js';
 
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 const EXIT_FLUSH_MS = 250;
+// Spans still batched at exit get this long to reach the collector (one that is down never holds the exit).
+const TRACE_FLUSH_MS = 1000;
+// The load balancer's health check: frequent, and nothing anyone looks for in a trace.
+const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/readyz']);
 
 function configOrExit(): Config {
   try {
@@ -59,27 +64,59 @@ function loadSignal(config: Config, logger: Logger): LoadSignal {
   });
 }
 
-async function start(config: Config, logger: Logger, logOutput: LogOutput): Promise<void> {
-  const repository = await openStore(config, logger);
+/**
+ * Tracing, only when an OTLP endpoint is configured: the OpenTelemetry packages are imported here, so an
+ * untraced process never loads them. Its context comes first: the logger stamps trace ids on lines from it.
+ */
+async function loadTraceContext(config: Config): Promise<TraceContext | undefined> {
+  if (config.tracing === undefined) return undefined;
+  const { createTraceContext } = await import('./tracing/otel.js');
+  return createTraceContext();
+}
+
+async function startTracing(
+  config: Config,
+  context: TraceContext | undefined,
+  logger: Logger,
+): Promise<Tracing | undefined> {
+  if (config.tracing === undefined || context === undefined) return undefined;
+  const { startTracing } = await import('./tracing/otel.js');
+  const tracing = startTracing(config.tracing, context, logger, {
+    databaseUrl: config.store === 'postgres' ? config.databaseUrl : undefined,
+    untracedPaths: UNTRACED_PATHS,
+  });
+  const { origin, pathname } = new URL(config.tracing.tracesUrl);
+  logger.info(
+    { tracesUrl: `${origin}${pathname}`, protocol: config.tracing.protocol, sampler: config.tracing.sampler },
+    'tracing on: exporting spans by OTLP',
+  );
+  return tracing;
+}
+
+async function start(
+  config: Config,
+  logger: Logger,
+  logOutput: LogOutput,
+  tracing: Tracing | undefined,
+): Promise<void> {
+  const repository = await openStore(config, logger, {}, tracing?.queries);
   const drainState = createDrainState();
   const registry = new Registry();
   registerLogMetrics(registry, logOutput);
   const storeStatus = createStoreStatus({ repository, logger, registry, pingTimeoutMs: 500 });
-  const common = { logger, metrics: createHttpMetrics(registry), drainState, storeStatus };
+  const metrics = createHttpMetrics(registry);
+  const common = { logger, metrics, drainState, storeStatus };
   const observers = createServerObservers(registry, logger);
-  const server = createHttpServer(
-    'api',
-    createApiApp({
-      ...common,
-      repository,
-      clock: systemClock,
-      registry,
-      maxInFlight: config.maxInFlight,
-      load: loadSignal(config, logger),
-    }),
-    apiLimits(config),
-    observers,
-  );
+  const api = createApiApp({
+    ...common,
+    metrics: tracing ? tracing.routes(metrics) : metrics,
+    repository,
+    clock: systemClock,
+    registry,
+    maxInFlight: config.maxInFlight,
+    load: loadSignal(config, logger),
+  });
+  const server = createHttpServer('api', tracing ? tracing.requests(api) : api, apiLimits(config), observers);
   const managementServer = createHttpServer(
     'management',
     createManagementApp({ ...common, registry }),
@@ -94,8 +131,11 @@ async function start(config: Config, logger: Logger, logOutput: LogOutput): Prom
     logger,
     delayMs: config.shutdownDelayMs,
     timeoutMs: config.shutdownTimeoutMs,
-    // The last lines get a short, bounded chance to reach a slow reader; a stalled one never holds the exit.
-    exit: (code) => exitAfterFlush(logOutput, code),
+    // The last spans and lines get a short, bounded chance to leave; a stalled reader never holds the exit.
+    exit: (code) => {
+      if (tracing === undefined) exitAfterFlush(logOutput, code);
+      else void tracing.shutdown(TRACE_FLUSH_MS).then(() => exitAfterFlush(logOutput, code));
+    },
   });
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
   const managementPort = await listen(managementServer, config.managementPort, config.host);
@@ -126,7 +166,8 @@ const logOutput = batchedOutput({
   onDropsEnded: (dropped) =>
     logger.warn({ dropped }, `${dropped} log line(s) dropped: stdout was not being read`),
 });
-const logger = createLogger(config.logLevel, logOutput);
+const traceContext = await loadTraceContext(config);
+const logger = createLogger(config.logLevel, logOutput, traceContext?.logFields);
 process.on('uncaughtException', (error) => {
   logger.fatal({ err: error }, 'uncaught exception');
   process.exit(1);
@@ -136,7 +177,7 @@ process.on('unhandledRejection', (error) => {
   process.exit(1);
 });
 try {
-  await start(config, logger, logOutput);
+  await start(config, logger, logOutput, await startTracing(config, traceContext, logger));
 } catch (error) {
   logger.fatal({ store: config.store, error: reason(error) }, `start-up failed: ${reason(error)}`);
   process.exit(1);

@@ -20,6 +20,7 @@ test('defaults (STORE=memory: without it, DATABASE_URL is required)', (t) => {
     maxConnections: 1024,
     headersTimeoutMs: 10_000,
     requestTimeoutMs: 15_000,
+    tracing: undefined,
   });
 });
 
@@ -47,6 +48,10 @@ test('every variable is read', (t) => {
       MAX_CONNECTIONS: '100',
       HEADERS_TIMEOUT_MS: '2000',
       REQUEST_TIMEOUT_MS: '3000',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
     }),
     {
       port: 9000,
@@ -65,6 +70,12 @@ test('every variable is read', (t) => {
       maxConnections: 100,
       headersTimeoutMs: 2000,
       requestTimeoutMs: 3000,
+      tracing: {
+        tracesUrl: 'http://collector:4318/v1/traces',
+        protocol: 'http/json',
+        sampler: 'parentbased_traceidratio',
+        samplerRatio: 0.25,
+      },
     },
   );
 });
@@ -89,6 +100,12 @@ for (const [name, value] of [
   ['MAX_CONNECTIONS', '0'],
   ['HEADERS_TIMEOUT_MS', '50'],
   ['REQUEST_TIMEOUT_MS', 'never'],
+  ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+  ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'grpc://collector:4317'],
+  ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
+  ['OTEL_TRACES_SAMPLER', 'sometimes'],
+  ['OTEL_TRACES_SAMPLER_ARG', '1.5'],
+  ['OTEL_SDK_DISABLED', 'maybe'],
 ] as const) {
   test(`${name}=${value} is rejected with a message naming ${name}`, (t) => {
     const error = t.throws(() => loadConfig({ [name]: value }), { instanceOf: ConfigError });
@@ -159,4 +176,50 @@ test('the service exits 1 with the message and no stack trace on bad config', as
   t.regex(service.stderr(), /PORT/);
   t.regex(service.stderr(), /DATABASE_URL/);
   t.notRegex(service.stderr(), /\n\s+at /);
+});
+
+test('tracing is off without an OTLP endpoint, on with one; the traces endpoint is used as is, the base one gets /v1/traces', (t) => {
+  t.is(loadConfig({ STORE: 'memory' }).tracing, undefined);
+  t.is(loadConfig({ STORE: 'memory', OTEL_TRACES_SAMPLER: 'always_on' }).tracing, undefined);
+  t.like(
+    loadConfig({ STORE: 'memory', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example:4318/base/' }).tracing,
+    {
+      tracesUrl: 'https://otel.example:4318/base/v1/traces',
+      protocol: 'http/protobuf',
+      sampler: 'parentbased_always_on',
+    },
+  );
+  t.like(
+    loadConfig({
+      STORE: 'memory',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:4318/custom',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+    }).tracing,
+    { tracesUrl: 'http://traces:4318/custom', protocol: 'http/json' },
+  );
+  t.is(
+    loadConfig({
+      STORE: 'memory',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_SDK_DISABLED: 'true',
+    }).tracing,
+    undefined,
+  );
+});
+
+test('OTLP over gRPC is refused with what to use instead', (t) => {
+  const error = t.throws(
+    () =>
+      loadConfig({
+        STORE: 'memory',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      }),
+    { instanceOf: ConfigError },
+  );
+  t.regex(
+    error?.message ?? '',
+    /OTEL_EXPORTER_OTLP_PROTOCOL: must be one of http\/protobuf, http\/json.*4318/,
+  );
 });

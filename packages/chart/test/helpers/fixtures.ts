@@ -37,6 +37,7 @@ export const everything: ChartInput = {
     'database.credentials.appSecret': 'hello-database-app',
     'database.credentials.ownerSecret': 'hello-database-owner',
     'migrations.enabled': true,
+    'tracing.otlpEndpoint': 'http://otel-collector.observability:4318',
   },
 };
 

@@ -43,3 +43,24 @@ export function serverContainer(manifests: readonly Manifest[]) {
   if (!container) throw new Error('Deployment has no container named server');
   return container;
 }
+
+export type EnvVar = {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } };
+};
+
+/** The environment the server container sees: its ConfigMap (envFrom) plus inline env. */
+export function serverEnv(manifests: readonly Manifest[]): Map<string, EnvVar> {
+  const container = serverContainer(manifests);
+  const env = new Map<string, EnvVar>();
+  for (const source of container.envFrom ?? []) {
+    const configMap = only(manifests, 'ConfigMap');
+    if (source.configMapRef?.name !== configMap.metadata.name)
+      throw new Error('envFrom names an unknown ConfigMap');
+    for (const [name, value] of Object.entries(configMap.data as Record<string, string>))
+      env.set(name, { name, value });
+  }
+  for (const variable of container.env ?? []) env.set(variable.name, variable);
+  return env;
+}

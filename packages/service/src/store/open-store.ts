@@ -10,6 +10,7 @@ import {
   type PostgresTuning,
 } from './postgres.js';
 import type { UserRepository } from './repository.js';
+import type { QueryableDecorator } from './sql.js';
 
 /** Which store to open and where; the subset of the service config the storage layer reads. */
 export interface StoreConfig {
@@ -35,11 +36,13 @@ function postgresConnection(config: StoreConfig): PostgresConnection {
  * Opens the configured store. The PostgreSQL store is migrated (under a PostgreSQL advisory lock) before this
  * resolves, unless `migrateOnStart` is false. With `postgres`, an unreachable database is retried with backoff for
  * `tuning.startupTimeoutMs` (30 s by default) before this rejects; other errors reject at once.
+ * `decorateQueries` wraps the SQL store's queries (tracing); the memory store has none.
  */
 export async function openStore(
   config: StoreConfig,
   logger: Logger,
   tuning: Partial<PostgresTuning> = {},
+  decorateQueries?: QueryableDecorator,
 ): Promise<UserRepository> {
   switch (config.store) {
     case 'memory':
@@ -51,6 +54,7 @@ export async function openStore(
         { ...DEFAULT_POSTGRES_TUNING, ...tuning },
         logger,
         config.migrateOnStart ?? true,
+        decorateQueries,
       );
   }
 }

@@ -9,7 +9,7 @@ import {
 import { type AppliedMigration, type MigrationSession, runMigrations } from './migrations.js';
 import { StoreUnavailableError, type UserRepository } from './repository.js';
 import { retryWhileUnavailable } from './retry.js';
-import { createSqlRepository, type Queryable, type SqlStatement } from './sql.js';
+import { createSqlRepository, type Queryable, type QueryableDecorator, type SqlStatement } from './sql.js';
 import { isAuthenticationFailure, isConnectionLost, rethrowClassified } from './unavailable.js';
 
 /** Time limits of the PostgreSQL store; the defaults make a dead database fail requests in ~2 s. */
@@ -194,8 +194,8 @@ function migratePostgresAtStartup(
   );
 }
 
-/** Where the pool points, for logs: never the password. */
-function databaseLocation(databaseUrl: string): Record<string, string> {
+/** Where the pool points, for logs and trace spans: never the password. */
+export function databaseLocation(databaseUrl: string): Record<string, string> {
   try {
     const url = new URL(databaseUrl);
     return {
@@ -225,12 +225,14 @@ async function checkCredentialFiles(credentials: CredentialFiles | undefined): P
  * Opens the PostgreSQL store: pool, then (with `migrate`) migrations, retried while the database is
  * unreachable. Without `migrate` (the migration Job owns the schema) it does not wait for the
  * database at all: readiness is this process's, and store requests answer 503 until it is up.
+ * `decorate` wraps the repository's queries (not the migrations), e.g. with trace spans.
  */
 export async function openPostgresRepository(
   connection: PostgresConnection,
   tuning: PostgresTuning,
   logger: Logger,
   migrate = true,
+  decorate: QueryableDecorator = (db) => db,
 ): Promise<UserRepository> {
   await checkCredentialFiles(connection.credentials);
   const clients = createPostgresClients(connection, tuning, logger);
@@ -252,7 +254,7 @@ export async function openPostgresRepository(
     await clients.pool.end().catch(() => undefined);
     throw error;
   }
-  return createSqlRepository(poolQueryable(clients), () => clients.pool.end());
+  return createSqlRepository(decorate(poolQueryable(clients)), () => clients.pool.end());
 }
 
 /** Applies pending migrations on one connection and closes it (the `migrate` command). */

@@ -7,6 +7,9 @@ import type { UserRecord, UserRepository } from './repository.js';
 export interface SqlStatement {
   readonly name: string;
   readonly text: string;
+  /** What it does and to which table, declared beside the text (for trace spans: no SQL parsing). */
+  readonly operation: 'SELECT' | 'INSERT';
+  readonly collection?: string;
 }
 
 /**
@@ -17,10 +20,15 @@ export interface Queryable {
   query<Row>(statement: SqlStatement, values: readonly unknown[]): Promise<readonly Row[]>;
 }
 
+/** Wraps a `Queryable` (the composition root adds tracing this way); the identity by default. */
+export type QueryableDecorator = (db: Queryable) => Queryable;
+
 const UPSERT_USER: SqlStatement = {
   name: 'users_upsert_v1',
   text: `INSERT INTO users (username, date_of_birth) VALUES ($1, $2::date)
 ON CONFLICT (username) DO UPDATE SET date_of_birth = EXCLUDED.date_of_birth`,
+  operation: 'INSERT',
+  collection: 'users',
 };
 
 // to_char, not the driver's date parsing: node-postgres turns `date` into a JS Date at local midnight,
@@ -28,9 +36,11 @@ ON CONFLICT (username) DO UPDATE SET date_of_birth = EXCLUDED.date_of_birth`,
 const FIND_DATE_OF_BIRTH: SqlStatement = {
   name: 'users_find_dob_v1',
   text: `SELECT to_char(date_of_birth, 'YYYY-MM-DD') AS date_of_birth FROM users WHERE username = $1`,
+  operation: 'SELECT',
+  collection: 'users',
 };
 
-const PING: SqlStatement = { name: 'ping_v1', text: 'SELECT 1' };
+const PING: SqlStatement = { name: 'ping_v1', text: 'SELECT 1', operation: 'SELECT' };
 
 const NO_VALUES: readonly unknown[] = [];
 

@@ -20,9 +20,15 @@ export interface ServiceProcess {
   kill(): void;
 }
 
-/** The real service (`src/main.ts` through tsx) as a child process, with `env` on top of a minimal environment. */
-export function startServiceProcess(env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * The real service (`src/main.ts` through tsx) as a child process, with `env` on top of a minimal environment
+ * and `nodeArguments` before the script (e.g. another `--import`).
+ */
+export function startServiceProcess(
+  env: Record<string, string>,
+  nodeArguments: string[] = [],
+): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArguments, 'src/main.ts'], {
     cwd: packageDir,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,14 +94,18 @@ export function startServiceProcess(env: Record<string, string>): ServiceProcess
 /** Starts the service on OS-chosen 127.0.0.1 ports with the memory store; resolves once it listens. */
 export async function startListeningService(
   env: Record<string, string> = {},
+  nodeArguments: string[] = [],
 ): Promise<{ service: ServiceProcess; port: number; managementPort: number }> {
-  const service = startServiceProcess({
-    STORE: 'memory',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    MANAGEMENT_PORT: '0',
-    ...env,
-  });
+  const service = startServiceProcess(
+    {
+      STORE: 'memory',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      MANAGEMENT_PORT: '0',
+      ...env,
+    },
+    nodeArguments,
+  );
   try {
     const listening = await service.waitForLog(
       (line) => typeof line.port === 'number' && line.startupMs !== undefined,
