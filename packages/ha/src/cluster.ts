@@ -110,8 +110,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
   try {
     const [entry, migrateEntry, binary] = await Promise.all([
-      serviceBuildFile('dist/main.js'),
-      serviceBuildFile('dist/migrate.js'),
+      serviceBuildFile('.'),
+      serviceBuildFile('./migrate'),
       locateHaproxy(haproxyCacheDir),
     ]);
     options.log(`haproxy: ${binary.origin}; logs in ${workDir}`);

@@ -21,7 +21,7 @@ test.serial('smoke and load pass against the built service and say what they che
   const port = await freeLoopbackPort();
   const replica = startReplica({
     name: 'cli-target',
-    entry: await serviceBuildFile('dist/main.js'),
+    entry: await serviceBuildFile('.'),
     port,
     // Its own management port: the default (8081) may be taken by another service on this host.
     managementPort: await freeLoopbackPort(),
