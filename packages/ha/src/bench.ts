@@ -137,8 +137,8 @@ async function main(): Promise<number> {
   const log = (line: string) => console.log(line);
   const wrkVersion = await ensureWrk(log);
   const pin = await pinner();
-  const entry = await serviceBuildFile('dist/main.js');
-  const rulesPath = await serviceBuildFile('dist/domain/birthday.js');
+  const entry = await serviceBuildFile('.');
+  const rulesPath = await serviceBuildFile('./domain/birthday');
   const work = await mkdtemp(join(tmpdir(), 'ha-bench-'));
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',

@@ -11,27 +11,34 @@ import {
 } from '@high-available-server/testkit/postgres';
 import { exitOf } from '@high-available-server/testkit/process';
 import { chartSettings } from './chart-values.js';
+import { appLogins, createAppDatabase, type DatabaseLogins, SecretVolume } from './database-logins.js';
 import { locateHaproxy } from './debian-program.js';
+import type { DrillTimings, HealthCheck } from './drill-timings.js';
 import { type Haproxy, startHaproxy } from './haproxy.js';
 import { limitReplicaMemory } from './memory-limit.js';
 import { type Replica, startReplica } from './replica.js';
 import { serviceBuildFile } from './service-build.js';
 
-/** Which listener of a replica serves /metrics: the management port (MANAGEMENT_PORT); the API port answers 404. */
-export const metricsListener: 'api' | 'management' = 'management';
-
 /** Three replicas of the built service behind HAProxy, on one throwaway PostgreSQL, all on 127.0.0.1. */
 export interface Cluster {
   readonly workDir: string;
   readonly postgres: PostgresServer;
+  /** The owner, the app role and its rotating logins, as in production. */
+  readonly database: DatabaseLogins;
+  /** The app Secret's volume the replicas read their credential from (DATABASE_USER_FILE/_PASSWORD_FILE). */
+  readonly appSecret: SecretVolume;
+  /** The load balancer with the ALB's own health check (infra's settings, never scaled). */
   readonly lb: Haproxy;
+  /** The same load balancer with the health check x the time scale (the rolling restart's); `lb` at scale 1. */
+  readonly scaledLb: Haproxy;
   /** The current process of each replica slot (replaced when a slot is restarted). */
   readonly replicas: Replica[];
   readonly haproxyOrigin: string;
-  /** Per replica slot, the port its /metrics is scraped on (see `metricsListener`). */
+  /** Per replica slot, its management port (/livez, /readyz, /metrics). */
   readonly metricsPorts: readonly number[];
   /** Each replica's memory limit (the chart's), in bytes; undefined when none could be applied. */
   readonly memoryLimitBytes: number | undefined;
+  readonly timings: DrillTimings;
   /** Starts a fresh process in slot `index` (same port, as a pod replacing another behind a target). */
   startReplica(index: number): Replica;
   /** Stops everything it started; safe to call more than once. */
@@ -40,7 +47,7 @@ export interface Cluster {
 
 export interface ClusterOptions {
   readonly replicaCount: number;
-  readonly shutdownDelayMs: number;
+  readonly timings: DrillTimings;
   /** Extra service environment (e.g. MAX_IN_FLIGHT). */
   readonly serviceEnv?: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
@@ -48,10 +55,23 @@ export interface ClusterOptions {
 
 const haproxyCacheDir = fileURLToPath(new URL('../.cache/haproxy', import.meta.url));
 
-async function migrate(entry: string, databaseUrl: string, logFile: string): Promise<void> {
+/**
+ * The login Job of the AWS stack (infra's database-app-login.mts, through the infra package's entry point):
+ * run by plain Node as in the service image, with `pg` resolved from this package.
+ */
+const loginJobScript = fileURLToPath(import.meta.resolve('@high-available-server/infra/database-app-login'));
+const pgResolvedFrom = fileURLToPath(new URL('../package.json', import.meta.url));
+
+/** Runs a Job's Node script to completion, its output in `logFile`; throws unless it exits 0. */
+async function runJob(
+  what: string,
+  script: string,
+  env: Readonly<Record<string, string>>,
+  logFile: string,
+): Promise<void> {
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, STORE: 'postgres' },
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', out, out],
   });
   // The child has its own copy of the descriptor.
@@ -59,8 +79,7 @@ async function migrate(entry: string, databaseUrl: string, logFile: string): Pro
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   const exit = await exitOf(child);
   clearTimeout(timer);
-  if (exit.code !== 0)
-    throw new Error(`migrations failed (exit ${exit.code ?? exit.signal}, see ${logFile})`);
+  if (exit.code !== 0) throw new Error(`${what} failed (exit ${exit.code ?? exit.signal}, see ${logFile})`);
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
@@ -91,8 +110,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
   try {
     const [entry, migrateEntry, binary] = await Promise.all([
-      serviceBuildFile('dist/main.js'),
-      serviceBuildFile('dist/migrate.js'),
+      serviceBuildFile('.'),
+      serviceBuildFile('./migrate'),
       locateHaproxy(haproxyCacheDir),
     ]);
     options.log(`haproxy: ${binary.origin}; logs in ${workDir}`);
@@ -105,18 +124,56 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const postgres = await startPostgresServer({ logFile: join(workDir, 'postgres.log') });
     teardown.push(() => postgres.destroy());
     lastResort.push(() => postgres.killNow());
-    await migrate(migrateEntry, postgres.url, join(workDir, 'migrate.log'));
-    const [lbPort, ...replicaPorts] = await Promise.all(
-      Array.from({ length: 2 * options.replicaCount + 1 }, freeLoopbackPort),
+    // As on AWS, in the order a deploy runs them: the database with its owner (the RDS master), the
+    // login Job (the app role, its grants and the first login, as the owner), the migration Job (as the
+    // owner), then the replicas, logging in as the app's rotating login from the app Secret's files,
+    // without migrating. Every credential reaches its process as files, never in a URL.
+    const appDatabase = await createAppDatabase(postgres);
+    const database = appLogins(postgres, appDatabase);
+    const ownerSecret = new SecretVolume(join(workDir, 'secrets', 'database-owner'));
+    const appSecret = new SecretVolume(join(workDir, 'secrets', 'database-app'));
+    await ownerSecret.write(appDatabase.owner);
+    await appSecret.write(appDatabase.firstAppCredential);
+    await runJob(
+      'the login Job',
+      loginJobScript,
+      {
+        DATABASE_URL: appDatabase.url,
+        OWNER_USER_FILE: ownerSecret.userFile,
+        OWNER_PASSWORD_FILE: ownerSecret.passwordFile,
+        APP_USER_FILE: appSecret.userFile,
+        APP_PASSWORD_FILE: appSecret.passwordFile,
+        PG_RESOLVE_FROM: pgResolvedFrom,
+      },
+      join(workDir, 'login-job.log'),
+    );
+    await runJob(
+      'the migration Job',
+      migrateEntry,
+      {
+        STORE: 'postgres',
+        DATABASE_URL: appDatabase.url,
+        DATABASE_USER_FILE: ownerSecret.userFile,
+        DATABASE_PASSWORD_FILE: ownerSecret.passwordFile,
+      },
+      join(workDir, 'migrate.log'),
+    );
+    const scaled = options.timings.timeScale !== 1;
+    const [lbPort, scaledLbPort, ...replicaPorts] = await Promise.all(
+      Array.from({ length: 2 * options.replicaCount + 2 }, freeLoopbackPort),
     );
     const ports = replicaPorts.slice(0, options.replicaCount);
     // Each replica's own management port: three processes on one host cannot all take the default 8081.
     const managementPorts = replicaPorts.slice(options.replicaCount);
+    const { drain } = options.timings;
     const env = {
       STORE: 'postgres',
-      DATABASE_URL: postgres.url,
-      SHUTDOWN_DELAY_MS: String(options.shutdownDelayMs),
-      SHUTDOWN_TIMEOUT_MS: '10000',
+      DATABASE_URL: appDatabase.url,
+      DATABASE_USER_FILE: appSecret.userFile,
+      DATABASE_PASSWORD_FILE: appSecret.passwordFile,
+      MIGRATE_ON_START: 'false',
+      SHUTDOWN_DELAY_MS: String(drain.delayMs),
+      SHUTDOWN_TIMEOUT_MS: String(drain.timeoutMs),
       LOG_LEVEL: 'info',
       ...options.serviceEnv,
     };
@@ -125,37 +182,49 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         name: names[index] as string,
         entry,
         port: ports[index] as number,
+        managementPort: managementPorts[index] as number,
         logFile: join(workDir, `${names[index]}-${restarts++}.log`),
-        env: { ...env, MANAGEMENT_PORT: String(managementPorts[index]) },
+        env,
         launcher: (command) => memory.wrap(names[index] as string, command),
       });
       replicas[index] = replica;
       return replica;
     };
     await Promise.all(ports.map((_, i) => launch(i).waitReady(20_000)));
-    const lb = await startHaproxy({
-      binary,
-      workDir,
-      port: lbPort as number,
-      backends: ports.map((port, i) => ({ name: names[i] as string, port })),
-    });
-    teardown.push(() => lb.stop());
-    lastResort.push(() => {
-      try {
-        process.kill(lb.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    });
-    await Promise.all(names.map((name) => lb.waitForStatus(name, 'UP', 10_000)));
+    const backends = ports.map((port, i) => ({ name: names[i] as string, port }));
+    const startLb = async (name: string, port: number, healthCheck: HealthCheck) => {
+      const lb = await startHaproxy({ name, binary, workDir, port, backends, healthCheck });
+      teardown.push(() => lb.stop());
+      lastResort.push(() => {
+        try {
+          process.kill(lb.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      });
+      return lb;
+    };
+    const lb = await startLb('haproxy', lbPort as number, options.timings.albHealthCheck);
+    const scaledLb = scaled
+      ? await startLb('haproxy-scaled', scaledLbPort as number, options.timings.scaledHealthCheck)
+      : lb;
+    await Promise.all(
+      [...new Set([lb, scaledLb])].flatMap((balancer) =>
+        names.map((name) => balancer.waitForStatus(name, 'UP', 10_000)),
+      ),
+    );
     return {
       workDir,
       postgres,
+      database,
+      appSecret,
       lb,
+      scaledLb,
       replicas,
       haproxyOrigin: binary.origin,
-      metricsPorts: metricsListener === 'api' ? ports : managementPorts,
+      metricsPorts: managementPorts,
       memoryLimitBytes: memory.applied ? memoryLimitBytes : undefined,
+      timings: options.timings,
       startReplica: launch,
       stop,
     };

@@ -90,13 +90,11 @@ export interface DebianProgram {
   readonly binaryPath: string;
   /** Argument that makes it print its version and exit 0. */
   readonly versionFlag: string;
-  /** Also fetch the shared-library packages it depends on that this machine lacks (a C program). */
-  readonly withLibraries: boolean;
 }
 
 /**
- * Downloads the program's .deb (and, for a C program, every library package it depends on that this
- * machine lacks), and unpacks them with `dpkg -x` (nothing is installed, no service is registered).
+ * Downloads the program's .deb and every library package it depends on that this machine lacks, and
+ * unpacks them with `dpkg -x` (nothing is installed, no service is registered).
  */
 async function fetchIntoCache(cacheDir: string, program: DebianProgram): Promise<DebianBinary> {
   await mkdir(cacheDir, { recursive: true });
@@ -112,7 +110,6 @@ async function fetchIntoCache(cacheDir: string, program: DebianProgram): Promise
     seen.add(name);
     const deb = await download(name, debs);
     await run('dpkg', ['-x', deb, root]);
-    if (!program.withLibraries) continue;
     const { stdout } = await run('dpkg-deb', ['-f', deb, 'Depends']);
     for (const dependency of dependencyNames(stdout)) {
       // Only shared libraries matter for running the binary; the rest (adduser, lsb-base) is packaging.
@@ -163,16 +160,5 @@ export function locateHaproxy(cacheDir: string): Promise<HaproxyBinary> {
     debianPackage: 'haproxy',
     binaryPath: 'usr/sbin/haproxy',
     versionFlag: '-v',
-    withLibraries: true,
-  });
-}
-
-/** Prometheus (a static Go binary: the package's web-UI dependencies are not needed). */
-export function locatePrometheus(cacheDir: string): Promise<DebianBinary> {
-  return locateDebianProgram(cacheDir, {
-    debianPackage: 'prometheus',
-    binaryPath: 'usr/bin/prometheus',
-    versionFlag: '--version',
-    withLibraries: false,
   });
 }

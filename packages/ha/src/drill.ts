@@ -3,20 +3,34 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { cliArgs } from './cli-args.js';
 import { type DrillSession, openDrillSession } from './drill-session.js';
+import { CI_CREDENTIAL_LAG_SECONDS, CI_TIME_SCALE } from './drill-timings.js';
 import { renderScenario } from './report.js';
 import { scenarios } from './scenarios/index.js';
 
 /**
  * `pnpm test:ha`: every scenario in turn, a table each, exit 1 if any verdict fails.
- * `--only <id>[,<id>]` runs some of them (rolling-restart, crash, database-outage, overload);
+ * `--only <id>[,<id>]` runs some of them (rolling-restart, crash, database-outage, credential-rotation,
+ * overload);
  * `--picture <file.svg>` writes the picture there (relative to where pnpm was run; default: drill.svg in the
- * log directory).
+ * log directory);
+ * `--time-scale <factor>` multiplies every production timing the drill models (the chart's drain timeline,
+ * the ALB's deregistration lag, the rolling restart's health check): 1 = as in production (minutes per
+ * replica), default 0.05 as in `pnpm test`;
+ * `--credential-lag <seconds>` from a credential rotation to the files changing: default 3 as in `pnpm test`
+ * (production: up to 960, External Secrets' refresh + the kubelet's sync).
  */
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: cliArgs(),
-    options: { only: { type: 'string' }, picture: { type: 'string' } },
+    options: {
+      only: { type: 'string' },
+      picture: { type: 'string' },
+      'time-scale': { type: 'string', default: String(CI_TIME_SCALE) },
+      'credential-lag': { type: 'string', default: String(CI_CREDENTIAL_LAG_SECONDS) },
+    },
   });
+  const timeScale = Number(values['time-scale']);
+  const credentialLagSeconds = Number(values['credential-lag']);
   const wanted = values.only?.split(',');
   const selected = scenarios.filter((scenario) => !wanted || wanted.includes(scenario.id));
   if (selected.length === 0) {
@@ -34,9 +48,9 @@ async function main(): Promise<number> {
   process.once('SIGTERM', interrupted);
   let failedVerdicts = 0;
   try {
-    session = await openDrillSession(log);
+    session = await openDrillSession({ timeScale, credentialLagSeconds }, log);
     log(
-      `cluster: LB ${session.cluster.lb.url}, replicas ${session.cluster.replicas.map((r) => r.url).join(' ')}`,
+      `cluster: LB ${session.cluster.lb.url}${session.cluster.scaledLb === session.cluster.lb ? '' : ` (rolling restart: ${session.cluster.scaledLb.url})`}, replicas ${session.cluster.replicas.map((r) => r.url).join(' ')}`,
     );
     for (const scenario of selected) {
       const { report } = await session.run(scenario);

@@ -5,6 +5,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { exitOf, stopProcess, waitUntil } from '@high-available-server/testkit/process';
 import type { HaproxyBinary } from './debian-program.js';
+import type { HealthCheck } from './drill-timings.js';
+import { SERVER_HEADER } from './load-generator.js';
 
 export interface Backend {
   readonly name: string;
@@ -17,6 +19,9 @@ export interface HaproxyOptions {
   readonly workDir: string;
   readonly port: number;
   readonly backends: readonly Backend[];
+  readonly healthCheck: HealthCheck;
+  /** Names its files in `workDir` (several load balancers may share it). */
+  readonly name: string;
 }
 
 /** One row of `show stat` for a server of the replicas backend. */
@@ -33,12 +38,20 @@ export interface ServerStat {
 }
 
 export interface Haproxy {
+  readonly name: string;
   readonly url: string;
+  readonly healthCheck: HealthCheck;
   readonly pid: number;
   readonly logFile: string;
   serverStats(): Promise<ServerStat[]>;
   /** Waits until HAProxy reports server `name` with exactly `status` (e.g. UP, DOWN). */
   waitForStatus(name: string, status: 'UP' | 'DOWN', timeoutMs: number): Promise<number>;
+  /**
+   * Takes server `name` out of rotation (`maint`: no new requests, those in flight go on; as the ALB once a
+   * target is deregistered) or registers it again (`ready`: it gets traffic once its health check has
+   * passed `healthyThreshold` times in a row, as a new ALB target).
+   */
+  setServerState(name: string, state: 'maint' | 'ready'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,26 +59,27 @@ const backendName = 'replicas';
 const failOpenBackend = 'replicas-failopen';
 
 /**
- * The load balancer stands in for the ALB: active /readyz checks every 300 ms (fall 1, rise 2), no retries
- * and no redispatch (an error is never hidden by trying another server), keep-alive to the servers, and
- * fail-open when every server is unhealthy (the ALB then routes to all targets).
+ * The load balancer stands in for the ALB: active /readyz checks with the given interval, timeout and
+ * thresholds (the ALB's, from the infra package), no retries and no redispatch (an error is never hidden by
+ * trying another server), keep-alive to the servers, and fail-open when every server is unhealthy (the ALB
+ * then routes to every registered target).
  */
 export function haproxyConfig(options: {
   port: number;
   statsSocket: string;
   backends: readonly Backend[];
+  healthCheck: HealthCheck;
 }): string {
-  const servers = options.backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check`);
-  const backend = (name: string, checkPath: string) => [
-    `backend ${name}`,
+  const check = options.healthCheck;
+  const servers = (checked: boolean) =>
+    options.backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port}${checked ? ' check' : ''}`);
+  const common = [
     '  balance roundrobin',
-    `  option httpchk GET ${checkPath}`,
-    '  http-check expect status 200',
     '  http-reuse safe',
+    // Which replica answered (%s: the server's name), so the drill can tell a draining replica's answer
+    // from a serving one's. HAProxy's own error pages do not get it.
+    `  http-response set-header ${SERVER_HEADER} %s`,
     // No on-marked-down shutdown-sessions: a draining replica must finish the requests it already has.
-    '  default-server inter 300ms fall 1 rise 2',
-    ...servers,
-    '',
   ];
   return [
     'global',
@@ -79,7 +93,11 @@ export function haproxyConfig(options: {
     '  option httplog',
     // Only abnormal requests (errors, aborts) are logged: the diagnostics, without a line per request.
     '  option dontlog-normal',
-    '  timeout connect 1s',
+    // The ALB gives a target 10 s to accept a connection (fixed; then 504). A shorter connect timeout
+    // would also hide errors: HAProxy answers a connect timeout on a keep-alive client connection's second
+    // or later request with a silent close (http_return_srv_error, "so the client can retry"), which the
+    // ALB never does. With 10 s the client's own 5 s timeout sees a replica that does not accept.
+    '  timeout connect 10s',
     // Client-side idle timeout of the ALB (60 s), longer than the load generator's own (4 s): the client
     // always closes an idle connection first, so it never sends on one the LB is closing.
     '  timeout client 60s',
@@ -87,9 +105,9 @@ export function haproxyConfig(options: {
     '  timeout http-request 10s',
     '  timeout http-keep-alive 60s',
     '  timeout queue 5s',
-    // The ALB's default health check timeout: a replica slowed down by a CPU burst (a neighbour starting)
-    // is not pulled out; a refused connection or a 503 still marks it DOWN at once.
-    '  timeout check 5s',
+    // The health check's own timeout (the ALB's: 5 s): a replica slowed down by a CPU burst is not pulled
+    // out; a refused connection or a 503 still counts as a failure at once.
+    `  timeout check ${check.timeoutMs}ms`,
     '  retries 0',
     '  no option redispatch',
     '  option http-keep-alive',
@@ -97,12 +115,23 @@ export function haproxyConfig(options: {
     'frontend drill',
     `  bind 127.0.0.1:${options.port}`,
     '  maxconn 8000',
-    // The ALB fails open when every target is unhealthy: then route to every replica still alive.
+    // The ALB fails open when every registered target is unhealthy: it then routes to all of them.
     `  use_backend ${failOpenBackend} if { nbsrv(${backendName}) eq 0 }`,
     `  default_backend ${backendName}`,
     '',
-    ...backend(backendName, '/readyz'),
-    ...backend(failOpenBackend, '/livez'),
+    `backend ${backendName}`,
+    ...common,
+    '  option httpchk GET /readyz',
+    '  http-check expect status 200',
+    // The ALB's check: every interval, down after `unhealthy` failures in a row, up after `healthy` passes.
+    `  default-server inter ${check.intervalMs}ms fall ${check.unhealthyThreshold} rise ${check.healthyThreshold}`,
+    ...servers(true),
+    '',
+    // Every registered target, unchecked: a deregistered one (maint) is left out of both backends.
+    `backend ${failOpenBackend}`,
+    ...common,
+    ...servers(false),
+    '',
   ].join('\n');
 }
 
@@ -141,10 +170,18 @@ function parseServerStats(csv: string): ServerStat[] {
 }
 
 export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
-  const configFile = join(options.workDir, 'haproxy.cfg');
-  const statsSocket = join(options.workDir, 'haproxy.sock');
-  const logFile = join(options.workDir, 'haproxy.log');
-  await writeFile(configFile, haproxyConfig({ port: options.port, statsSocket, backends: options.backends }));
+  const configFile = join(options.workDir, `${options.name}.cfg`);
+  const statsSocket = join(options.workDir, `${options.name}.sock`);
+  const logFile = join(options.workDir, `${options.name}.log`);
+  await writeFile(
+    configFile,
+    haproxyConfig({
+      port: options.port,
+      statsSocket,
+      backends: options.backends,
+      healthCheck: options.healthCheck,
+    }),
+  );
   const log = openSync(logFile, 'a');
   const child: ChildProcess = spawn(options.binary.path, ['-db', '-f', configFile], {
     env: { ...process.env, ...options.binary.env },
@@ -174,7 +211,9 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
     throw error;
   }
   return {
+    name: options.name,
     url: `http://127.0.0.1:${options.port}`,
+    healthCheck: options.healthCheck,
     pid: child.pid as number,
     logFile,
     serverStats,
@@ -187,6 +226,21 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
           message: `HAProxy did not report ${name} ${status}`,
         },
       );
+    },
+    async setServerState(name, state) {
+      const command = async (line: string) => {
+        const answer = (await statsCommand(statsSocket, line)).trim();
+        if (answer !== '') throw new Error(`HAProxy: ${line}: ${answer}`);
+      };
+      // A target registered again starts unhealthy, as a new ALB target does: it gets traffic only once
+      // its health check has passed `healthy` times in a row. (Leaving maintenance, HAProxy would take it
+      // back UP at once; in drain it gets no new requests, and there its health can be forced down.)
+      if (state === 'ready') {
+        await command(`set server ${backendName}/${name} state drain`);
+        await command(`set server ${backendName}/${name} health down`);
+      }
+      for (const backend of [backendName, failOpenBackend])
+        await command(`set server ${backend}/${name} state ${state}`);
     },
     async stop() {
       if (!gone) await stopProcess(child, 'SIGTERM', 2000);

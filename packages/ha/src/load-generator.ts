@@ -24,6 +24,8 @@ export interface Sample {
   readonly contentType?: string;
   /** A 503's `Retry-After`, in ms. */
   readonly retryAfterMs?: number;
+  /** The replica that answered, as the drill's load balancer names it (its `X-Drill-Server` header). */
+  readonly server?: string;
 }
 
 export interface LoadOptions {
@@ -52,6 +54,9 @@ export function loadDispatcher(connections = 256): Agent {
   return new Agent({ connections, pipelining: 1, keepAliveTimeout: 4_000, connect: { timeout: 5_000 } });
 }
 
+/** The response header the drill's load balancer adds with the name of the replica that answered. */
+export const SERVER_HEADER = 'x-drill-server';
+
 async function send(options: RequestOptions, kind: 'put' | 'get', user: TestUser) {
   const path = `${options.baseUrl}/hello/${encodeURIComponent(user.username)}`;
   const signal = AbortSignal.timeout(options.timeoutMs);
@@ -68,30 +73,33 @@ async function send(options: RequestOptions, kind: 'put' | 'get', user: TestUser
   const body = await response.body.text();
   const contentType = String(response.headers['content-type'] ?? '');
   const status = response.statusCode;
+  const servedBy = response.headers[SERVER_HEADER];
+  const answer = <T extends object>(result: T) =>
+    typeof servedBy === 'string' ? { ...result, server: servedBy } : result;
   if (status === 503) {
     const retryAfterS = Number(response.headers['retry-after']);
-    return {
+    return answer({
       status,
       outcome: 'unavailable' as const,
       detail: `503 ${body.slice(0, 120)}`,
       contentType,
       ...(retryAfterS > 0 ? { retryAfterMs: retryAfterS * 1000 } : {}),
-    };
+    });
   }
   if (kind === 'put') {
     if (status === 204 && body === '') {
       options.acknowledged.add(user);
-      return { status, outcome: 'ok' as const };
+      return answer({ status, outcome: 'ok' as const });
     }
-    return { status, outcome: 'failed' as const, detail: `PUT ${status} ${body.slice(0, 200)}` };
+    return answer({ status, outcome: 'failed' as const, detail: `PUT ${status} ${body.slice(0, 200)}` });
   }
   if (status === 200 && contentType.startsWith('application/json')) {
     const message = (JSON.parse(body) as { message?: unknown }).message;
     if (typeof message === 'string' && acceptableGreetings(user, new Date()).includes(message)) {
-      return { status, outcome: 'ok' as const };
+      return answer({ status, outcome: 'ok' as const });
     }
   }
-  return { status, outcome: 'failed' as const, detail: `GET ${status} ${body.slice(0, 200)}` };
+  return answer({ status, outcome: 'failed' as const, detail: `GET ${status} ${body.slice(0, 200)}` });
 }
 
 type RequestOptions = Omit<LoadOptions, 'rps' | 'durationMs' | 'onSample'>;

@@ -32,7 +32,7 @@ function area(url: string, functionName: string): string {
  * under GET then PUT load with `node --cpu-prof`; prints where its CPU time goes, by package and function.
  */
 async function main(): Promise<void> {
-  const entry = await serviceBuildFile('dist/main.js');
+  const entry = await serviceBuildFile('.');
   const dir = await mkdtemp(join(tmpdir(), 'ha-profile-'));
   const pin = await pinner();
   const service = await startServer(

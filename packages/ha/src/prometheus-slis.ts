@@ -1,20 +1,26 @@
+import {
+  API_ROUTE,
+  availabilityErrorRatio,
+  bucketMatcher,
+  latencyErrorRatio,
+  matchers,
+} from '@high-available-server/observability/sli';
+import type { Slos } from '@high-available-server/observability/slo';
 import type { Sample } from './load-generator.js';
 import type { Prometheus } from './prometheus.js';
 
-/** Which requests the SLIs are about, and the latency threshold (a bucket boundary of the histogram). */
+/** Whose series the SLIs read, and the latency threshold (a bucket boundary of the histogram). */
 export interface SliDefinition {
-  /** Regex on the `route` label (route templates, e.g. /hello/:username). */
-  readonly route: string;
-  /** Seconds; must be one of `http_request_duration_seconds`'s `le` values. */
+  /** PromQL label matchers of the drill's scrape job, e.g. `job="hello"`. */
+  readonly selector: string;
+  /** Seconds; the SLO's threshold, one of `http_request_duration_seconds`'s `le` values. */
   readonly latencyThresholdSeconds: number;
 }
 
-/**
- * The drill's SLIs until the SLO file exists (issue 17 point 1 makes it the one home): the share of /hello
- * requests not answered 5xx, and the share served within 250 ms (a bucket boundary; well above the p99
- * of a quiet run, well below the drill's 5 s timeout).
- */
-export const drillSlis: SliDefinition = { route: '/hello.*', latencyThresholdSeconds: 0.25 };
+/** The SLO file's SLIs (observability's slo.yaml) for the series the drill's Prometheus scrapes. */
+export function sliDefinition(slos: Slos, selector: string): SliDefinition {
+  return { selector, latencyThresholdSeconds: slos.latency.thresholdSeconds };
+}
 
 /** One source's view of a scenario: counts, availability and the share under the latency threshold. */
 export interface SliFigures {
@@ -22,6 +28,7 @@ export interface SliFigures {
   /** 5xx answers (for Prometheus: the service's own 5xx plus shed requests; for the drill: also no answer). */
   readonly errors: number;
   readonly availability: number;
+  /** Of the requests answered without a 5xx, the share answered within the threshold. */
   readonly underThreshold: number;
 }
 
@@ -30,24 +37,24 @@ function range(ms: number): string {
 }
 
 /**
- * PromQL for one window ending at the query's evaluation time. Shed requests (503 written before Koa) are
- * not in the request histogram; they are counted from `http_requests_shed_total` and count as errors.
- * `increase` copes with a replica's counters starting again from 0 after a restart.
+ * PromQL for one window ending at the query's evaluation time. The ratios are the SLO rules' own
+ * expressions (observability's sli.ts) over the scenario's window instead of 5 min … 6 h; the counts
+ * beside them use the same series. Shed requests (503 before routing) count as requests and as errors.
+ * `increase`/`rate` cope with a replica's counters starting again from 0 after a restart.
  */
 export function sliQueries(definition: SliDefinition, windowMs: number) {
   const r = range(windowMs);
-  const hello = `route=~"${definition.route}"`;
-  const served = `sum(increase(http_request_duration_seconds_count{${hello}}[${r}]))`;
-  const errors5xx = `(sum(increase(http_request_duration_seconds_count{${hello},status=~"5.."}[${r}])) or vector(0))`;
-  const shed = `(sum(increase(http_requests_shed_total[${r}])) or vector(0))`;
-  const fast = `sum(increase(http_request_duration_seconds_bucket{${hello},le="${definition.latencyThresholdSeconds}"}[${r}]))`;
+  const { selector } = definition;
+  const served = (status: string) =>
+    `(sum(increase(http_requests_total${matchers(`route="${API_ROUTE}"`, status, selector)}[${r}])) or vector(0))`;
+  const shed = `(sum(increase(http_requests_shed_total${matchers(selector)}[${r}])) or vector(0))`;
   return {
-    requests: `${served} + ${shed}`,
-    errors: `${errors5xx} + ${shed}`,
-    availability: `1 - (${errors5xx} + ${shed}) / (${served} + ${shed})`,
-    underThreshold: `${fast} / ${served}`,
+    requests: `${served('')} + ${shed}`,
+    errors: `${served('status=~"5.."')} + ${shed}`,
+    availability: `1 - (${availabilityErrorRatio(selector, r)})`,
+    underThreshold: `1 - (${latencyErrorRatio(selector, r, definition.latencyThresholdSeconds)})`,
     /** The threshold is a bucket boundary of the histogram (else the latency SLI cannot be computed). */
-    thresholdBucket: `count(http_request_duration_seconds_bucket{${hello},le="${definition.latencyThresholdSeconds}"})`,
+    thresholdBucket: `count(http_request_duration_seconds_bucket${matchers(`route="${API_ROUTE}"`, bucketMatcher(definition.latencyThresholdSeconds), selector)})`,
   };
 }
 
@@ -68,15 +75,19 @@ export async function prometheusSlis(
   return { requests, errors, availability, underThreshold };
 }
 
-/** The same SLIs from the drill's own samples (end to end through the load balancer). */
-export function clientSlis(samples: readonly Sample[], definition: SliDefinition): SliFigures {
-  const errors = samples.filter((s) => s.status === 0 || s.status >= 500).length;
-  const answered = samples.filter((s) => s.status !== 0);
-  const fast = answered.filter((s) => s.latencyMs <= definition.latencyThresholdSeconds * 1000).length;
+/**
+ * The same SLIs from the drill's own samples (end to end through the load balancer): no answer counts as a
+ * 5xx; latency is judged on the requests answered without a 5xx, as the SLO does.
+ */
+export function clientSlis(samples: readonly Sample[], thresholdSeconds: number): SliFigures {
+  const isError = (s: Sample) => s.status === 0 || s.status >= 500;
+  const errors = samples.filter(isError).length;
+  const good = samples.filter((s) => !isError(s));
+  const fast = good.filter((s) => s.latencyMs <= thresholdSeconds * 1000).length;
   return {
     requests: samples.length,
     errors,
     availability: samples.length > 0 ? 1 - errors / samples.length : Number.NaN,
-    underThreshold: answered.length > 0 ? fast / answered.length : Number.NaN,
+    underThreshold: good.length > 0 ? fast / good.length : Number.NaN,
   };
 }

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { exitOf, stopProcess, waitUntil } from '@high-available-server/testkit/process';
 import { request } from 'undici';
 import { stringify } from 'yaml';
-import type { DebianBinary } from './debian-program.js';
 
 export interface ScrapeTarget {
   /** Replica name, the `replica` label of its series. */
@@ -14,7 +13,8 @@ export interface ScrapeTarget {
 }
 
 export interface PrometheusOptions {
-  readonly binary: DebianBinary;
+  /** The `prometheus` executable (`locatePrometheusTools()` of the observability package). */
+  readonly binary: string;
   /** Where the config, the TSDB and the log go. */
   readonly workDir: string;
   readonly port: number;
@@ -52,6 +52,9 @@ export interface Prometheus {
   stop(): Promise<void>;
 }
 
+/** The scrape job's name: the `job` label the SLO rules select. */
+export const DRILL_JOB = 'hello';
+
 /** prometheus.yml: one job scraping every replica's /metrics at `scrapeIntervalMs`. */
 export function prometheusConfig(
   options: Pick<PrometheusOptions, 'targets' | 'scrapeIntervalMs' | 'ruleFiles'>,
@@ -67,7 +70,7 @@ export function prometheusConfig(
     rule_files: [...options.ruleFiles],
     scrape_configs: [
       {
-        job_name: 'hello',
+        job_name: DRILL_JOB,
         metrics_path: '/metrics',
         static_configs: options.targets.map((target) => ({
           targets: [`127.0.0.1:${target.port}`],
@@ -92,7 +95,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   await writeFile(configFile, prometheusConfig(options));
   const log = openSync(logFile, 'a');
   const child: ChildProcess = spawn(
-    options.binary.path,
+    options.binary,
     [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${dataDir}`,
@@ -100,7 +103,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
       '--storage.tsdb.retention.time=1d',
       '--log.level=warn',
     ],
-    { env: { ...process.env, ...options.binary.env }, stdio: ['ignore', log, log] },
+    { stdio: ['ignore', log, log] },
   );
   // The child has its own copy of the descriptor.
   closeSync(log);

@@ -9,8 +9,10 @@ export interface ReplicaOptions {
   /** Built service entry point (dist/main.js). */
   readonly entry: string;
   readonly port: number;
+  /** MANAGEMENT_PORT: /livez, /readyz (the kubelet's probe) and /metrics. */
+  readonly managementPort: number;
   readonly logFile: string;
-  /** Service environment on top of PORT/HOST (STORE, DATABASE_URL, SHUTDOWN_DELAY_MS…). */
+  /** Service environment on top of PORT/MANAGEMENT_PORT/HOST (STORE, DATABASE_URL, SHUTDOWN_DELAY_MS…). */
   readonly env: Readonly<Record<string, string>>;
   /** Wraps the command line (e.g. to enter a memory cgroup first); must exec, so the pid is the replica's. */
   readonly launcher?: (command: readonly string[]) => string[];
@@ -22,13 +24,19 @@ export interface Replica {
   readonly port: number;
   readonly pid: number;
   readonly url: string;
+  readonly managementUrl: string;
   readonly logFile: string;
   readonly startedAt: number;
   /** Resolves when the process exits, however it happens. */
   readonly exited: Promise<ProcessExit>;
   isRunning(): boolean;
-  /** GET /readyz status straight from the replica (0 when it does not answer). */
+  /** GET /readyz status straight from the replica's API port (0 when it does not answer). */
   readyStatus(): Promise<number>;
+  /**
+   * GET /readyz on the API port (the ALB's health check) or the management port (the kubelet's readiness
+   * probe): the status (0 when no answer) and the `store` the body reports.
+   */
+  readiness(listener: 'api' | 'management'): Promise<Readiness>;
   waitReady(timeoutMs: number): Promise<number>;
   /** SIGTERM (graceful); resolves with how it exited, SIGKILL after `graceMs`. */
   terminate(graceMs: number): Promise<ProcessExit>;
@@ -38,6 +46,12 @@ export interface Replica {
   rssBytes(): Promise<number>;
   /** CPU time used so far (user + system, all threads), in ms (0 once it has exited). */
   cpuMs(): Promise<number>;
+}
+
+export interface Readiness {
+  readonly status: number;
+  /** `up` / `down` as /readyz reports the store, or undefined. */
+  readonly store?: string;
 }
 
 // USER_HZ, the unit of /proc/<pid>/stat CPU times: 100 on Linux whatever the kernel's own tick rate.
@@ -50,7 +64,13 @@ export function startReplica(options: ReplicaOptions): Replica {
     options.entry,
   ]);
   const child: ChildProcess = spawn(file as string, args, {
-    env: { ...process.env, ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
+    env: {
+      ...process.env,
+      ...options.env,
+      PORT: String(options.port),
+      MANAGEMENT_PORT: String(options.managementPort),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', log, log],
   });
   // The child has its own copy of the descriptor.
@@ -63,25 +83,38 @@ export function startReplica(options: ReplicaOptions): Replica {
     running = false;
   });
   const url = `http://127.0.0.1:${options.port}`;
-  const readyStatus = async () => {
+  const managementUrl = `http://127.0.0.1:${options.managementPort}`;
+  const readiness = async (listener: 'api' | 'management'): Promise<Readiness> => {
     try {
-      const response = await request(`${url}/readyz`, { headersTimeout: 1000, bodyTimeout: 1000 });
-      await response.body.dump();
-      return response.statusCode;
+      const response = await request(`${listener === 'api' ? url : managementUrl}/readyz`, {
+        headersTimeout: 1000,
+        bodyTimeout: 1000,
+      });
+      const body = await response.body.text();
+      let store: unknown;
+      try {
+        store = (JSON.parse(body) as { store?: unknown }).store;
+      } catch {
+        // Not JSON: no store to report.
+      }
+      return { status: response.statusCode, ...(typeof store === 'string' ? { store } : {}) };
     } catch {
-      return 0;
+      return { status: 0 };
     }
   };
+  const readyStatus = async () => (await readiness('api')).status;
   return {
     name: options.name,
     port: options.port,
     pid,
     url,
+    managementUrl,
     logFile: options.logFile,
     startedAt: Date.now(),
     exited,
     isRunning: () => running,
     readyStatus,
+    readiness,
     waitReady(timeoutMs) {
       return waitUntil(
         async () => {

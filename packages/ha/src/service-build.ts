@@ -3,11 +3,19 @@ import { fileURLToPath } from 'node:url';
 
 const packageName = '@high-available-server/service';
 const buildHint = `build the service first: pnpm --filter ${packageName} build (pnpm test does it)`;
-const serviceDir = new URL('../../service/', import.meta.url);
 
-/** Absolute path of a file of the workspace service's build output, checked to exist. */
-export async function serviceBuildFile(relativePath: string): Promise<string> {
-  const path = fileURLToPath(new URL(relativePath, serviceDir));
+/** The service's entry points the drill and the bench run or load (its package.json `exports`). */
+export type ServiceEntryPoint = '.' | './migrate' | './domain/birthday';
+
+/** Absolute path of one of the service's declared entry points (its build output), checked to exist. */
+export async function serviceBuildFile(entryPoint: ServiceEntryPoint): Promise<string> {
+  const specifier = entryPoint === '.' ? packageName : `${packageName}${entryPoint.slice(1)}`;
+  let path: string;
+  try {
+    path = fileURLToPath(import.meta.resolve(specifier));
+  } catch (error) {
+    throw new Error(`${specifier} does not resolve (${(error as Error).message}): ${buildHint}`);
+  }
   await access(path).catch(() => {
     throw new Error(`${path} is missing: ${buildHint}`);
   });

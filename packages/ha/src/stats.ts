@@ -12,6 +12,20 @@ export interface LoadSummary {
   readonly maxMs: number;
 }
 
+/** The smallest of `values` (Infinity when empty); a loop, as a long run has too many samples to spread into Math.min. */
+export function lowest(values: Iterable<number>): number {
+  let result = Number.POSITIVE_INFINITY;
+  for (const value of values) if (value < result) result = value;
+  return result;
+}
+
+/** The largest of `values` (-Infinity when empty). */
+export function highest(values: Iterable<number>): number {
+  let result = Number.NEGATIVE_INFINITY;
+  for (const value of values) if (value > result) result = value;
+  return result;
+}
+
 /** Nearest-rank percentile of an ascending array (0 when empty). */
 export function percentile(sortedAscending: readonly number[], fraction: number): number {
   if (sortedAscending.length === 0) return 0;
@@ -24,8 +38,8 @@ export function percentile(sortedAscending: readonly number[], fraction: number)
 
 export function summarize(samples: readonly Sample[]): LoadSummary {
   const latencies = samples.map((s) => s.latencyMs).sort((a, b) => a - b);
-  const first = Math.min(...samples.map((s) => s.scheduledAt));
-  const last = Math.max(...samples.map((s) => s.endedAt));
+  const first = lowest(samples.map((s) => s.scheduledAt));
+  const last = highest(samples.map((s) => s.endedAt));
   const spanS = samples.length > 0 ? (last - first) / 1000 : 0;
   const count = (outcome: Sample['outcome']) => samples.filter((s) => s.outcome === outcome).length;
   return {
@@ -58,7 +72,6 @@ export function failureWindow(failures: readonly Sample[], eventAt: number, even
   if (failures.length === 0) return [];
   const due = failures.map((s) => s.scheduledAt - eventAt);
   const answered = failures.map((s) => s.endedAt - eventAt);
-  const span = (values: number[]) =>
-    `${Math.round(Math.min(...values))}…${Math.round(Math.max(...values))} ms`;
+  const span = (values: number[]) => `${Math.round(lowest(values))}…${Math.round(highest(values))} ms`;
   return [`failures were due ${span(due)} and answered ${span(answered)} after the ${event}`];
 }

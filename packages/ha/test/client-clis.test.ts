@@ -21,11 +21,12 @@ test.serial('smoke and load pass against the built service and say what they che
   const port = await freeLoopbackPort();
   const replica = startReplica({
     name: 'cli-target',
-    entry: await serviceBuildFile('dist/main.js'),
+    entry: await serviceBuildFile('.'),
     port,
-    logFile: '/dev/null',
     // Its own management port: the default (8081) may be taken by another service on this host.
-    env: { STORE: 'memory', LOG_LEVEL: 'warn', MANAGEMENT_PORT: String(await freeLoopbackPort()) },
+    managementPort: await freeLoopbackPort(),
+    logFile: '/dev/null',
+    env: { STORE: 'memory', LOG_LEVEL: 'warn' },
   });
   t.teardown(() => replica.kill());
   await replica.waitReady(30_000);
