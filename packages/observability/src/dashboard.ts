@@ -202,17 +202,12 @@ export function buildDashboard(slos: Slos): DashboardModel {
       new RowBuilder('Saturation'),
       [
         timeseries(
-          'Requests in flight (mean) by pod',
-          "Mean number of requests inside the app per pod, by Little's law: the seconds of latency served per " +
-            'second (rate of the histogram sum). The service exports no in-flight gauge; the in-flight cap ' +
-            '(chart value maxInFlight) applies to the instantaneous number.',
+          'Requests in flight by pod',
+          'API requests each pod is handling at the scrape (http_requests_in_flight: body still arriving ' +
+            'included, shed requests excluded). The in-flight cap (chart value maxInFlight) applies to those ' +
+            'whose body has arrived.',
           'short',
-        ).withTarget(
-          query(
-            `sum by (pod) (rate(http_request_duration_seconds_sum${matchers(TRAFFIC, SERVICE)}[${RATE}]))`,
-            '{{pod}}',
-          ),
-        ),
+        ).withTarget(query(`sum by (pod) (http_requests_in_flight${matchers(SERVICE)})`, '{{pod}}')),
         timeseries(
           'Shed rate by pod',
           'Requests refused with 503 before routing, per second.',

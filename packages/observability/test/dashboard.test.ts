@@ -66,7 +66,7 @@ test('the dashboard shows what the on-call engineer needs', (t) => {
   t.true(uses(/\) \/ 0\.001$/), 'availability burn rate');
   t.true(uses(/\) \/ 0\.01$/), 'latency burn rate');
   t.true(uses(/sum by \(pod\) \(rate\(http_requests_shed_total/), 'shed rate');
-  t.true(uses(/rate\(http_request_duration_seconds_sum/), 'in flight (Little)');
+  t.true(uses(/sum by \(pod\) \(http_requests_in_flight\{/), 'in flight');
   t.true(uses(/nodejs_eventloop_lag_p99_seconds/), 'event-loop delay');
   t.true(uses(/store_up/), 'store state');
   t.true(uses(/kube_pod_container_status_restarts_total/), 'pod restarts');
