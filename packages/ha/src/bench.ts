@@ -334,39 +334,29 @@ async function main(): Promise<number> {
       })),
     ),
   );
-  const ratioRow = (name: string, a: Target, b: Target) => ({
-    ratio: name,
-    GET: (rps(a, 'get') / rps(b, 'get')).toFixed(2),
-    PUT: (rps(a, 'put') / rps(b, 'put')).toFixed(2),
-  });
+  // service / reference, by req/s; and by the servers' own CPU time per request, which is steadier on a shared
+  // machine (other work on core 0 lowers every rate, not the work a request takes).
+  const byRate = (a: Target, b: Target, op: Op) => rps(a, op) / rps(b, op);
+  const byCpu = (a: Target, b: Target, op: Op) => cpuUs(b, op) / cpuUs(a, op);
+  const ratioTable = (ratio: (a: Target, b: Target, op: Op) => number, pgLabel: string) =>
+    table(
+      (
+        [
+          ['service / minimal Koa (memory)', 'service', 'minimalKoa'],
+          ['service / bare node:http (memory)', 'service', 'bare'],
+          ['minimal Koa / bare node:http (memory)', 'minimalKoa', 'bare'],
+          [pgLabel, 'servicePg', 'barePg'],
+        ] as const
+      ).map(([name, a, b]) => ({
+        ratio: name,
+        GET: ratio(a, b, 'get').toFixed(2),
+        PUT: ratio(a, b, 'put').toFixed(2),
+      })),
+    );
   log('\n## Ratios (req/s medians)\n');
-  log(
-    table([
-      ratioRow('service / minimal Koa (memory)', 'service', 'minimalKoa'),
-      ratioRow('service / bare node:http (memory)', 'service', 'bare'),
-      ratioRow('minimal Koa / bare node:http (memory)', 'minimalKoa', 'bare'),
-      ratioRow('service / bare node:http + pg (PostgreSQL)', 'servicePg', 'barePg'),
-    ]),
-  );
-  // On a shared machine the servers' own CPU time per request is steadier than req/s (other work on core 0
-  // lowers every rate, not the work a request takes): the reference's CPU per request over the service's.
-  const cpuRatioRow = (name: string, a: Target, b: Target) => ({
-    ratio: name,
-    GET: (cpuUs(b, 'get') / cpuUs(a, 'get')).toFixed(2),
-    PUT: (cpuUs(b, 'put') / cpuUs(a, 'put')).toFixed(2),
-  });
+  log(ratioTable(byRate, 'service / bare node:http + pg (PostgreSQL)'));
   log('\n## Ratios by server CPU time per request (reference µs / service µs; steadier on a busy machine)\n');
-  log(
-    table([
-      cpuRatioRow('service / minimal Koa (memory)', 'service', 'minimalKoa'),
-      cpuRatioRow('service / bare node:http (memory)', 'service', 'bare'),
-      cpuRatioRow(
-        "service / bare node:http + pg (PostgreSQL; PostgreSQL's own CPU not counted)",
-        'servicePg',
-        'barePg',
-      ),
-    ]),
-  );
+  log(ratioTable(byCpu, "service / bare node:http + pg (PostgreSQL; PostgreSQL's own CPU not counted)"));
   log(`\n## At rest: CPU over ${settings.idleS} s with no traffic (/proc/<pid>/stat), after the load\n`);
   log(table(idle.map((i) => ({ server: i.target, '% of a core': i.cpuPercent }))));
   log(
