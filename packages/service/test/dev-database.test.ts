@@ -1,9 +1,10 @@
 /**
  * `pnpm dev` (scripts/dev.ts): a local PostgreSQL 17 whose data survives restarts, one owner per
- * data directory, one clear line when it cannot start, from a private (mode 0700) directory too.
+ * data directory, one clear line when it cannot start, from a private (mode 0700) directory too, and
+ * the service restarted when its source changes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +43,17 @@ function startDev(dataDir: string): DevProcess {
   // Tests that expect the launcher to fail never wait for this.
   listening.catch(() => undefined);
   return { child, stderrLines, listening };
+}
+
+/** Resolves with the port of the next start of the service that the launcher reports from now on. */
+function nextListening(dev: DevProcess): Promise<number> {
+  return new Promise<number>((resolve) => {
+    if (!dev.child.stdout) return;
+    onLines(dev.child.stdout, (line) => {
+      const parsed = JSON.parse(line) as { port?: unknown; startupMs?: unknown };
+      if (typeof parsed.port === 'number' && parsed.startupMs !== undefined) resolve(parsed.port);
+    });
+  });
 }
 
 /** A private directory (mode 0700, like `mktemp -d` or root's home), removed after the test. */
@@ -118,4 +130,32 @@ test.serial('an unusable data directory fails with one line', async (t) => {
     dev.stderrLines[0] ?? '',
     /^pnpm dev: PostgreSQL did not start: cannot prepare \/proc\/self\/no-such-place /,
   );
+});
+
+test.serial('a change under src/ restarts the service on the same database', async (t) => {
+  const dev = startDev(join(await privateDir(t), 'db'));
+  t.teardown(() => dev.child.kill('SIGKILL'));
+  const port = await dev.listening;
+  t.is((await call(port, 'PUT', '/hello/devwatched', { dateOfBirth: '1999-12-31' })).status, 204);
+
+  const restarted = nextListening(dev);
+  // A file no import reaches: what it holds does not matter, only that the watched tree changed.
+  const probe = join(packageDir, 'src', `.dev-restart-probe-${process.pid}`);
+  t.teardown(() => rm(probe, { force: true }));
+  await writeFile(probe, 'probe\n');
+  const newPort = await Promise.race([
+    restarted,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`no restart within 20 s: ${dev.stderrLines.join('\n')}`)), 20_000),
+    ),
+  ]);
+  t.true(
+    dev.stderrLines.some(
+      (line) => line === `pnpm dev: src/.dev-restart-probe-${process.pid} changed: restarting the service`,
+    ),
+    dev.stderrLines.join('\n'),
+  );
+  const greeting = await call(newPort, 'GET', '/hello/devwatched');
+  t.is(greeting.status, 200, greeting.text);
+  t.is((await stopProcess(dev.child, 'SIGINT', 20_000)).code, 0);
 });
