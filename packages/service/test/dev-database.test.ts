@@ -22,37 +22,46 @@ interface DevProcess {
 }
 
 function startDev(dataDir: string): DevProcess {
+  // Both ports 0: a service the developer runs on this machine (8080, 8081) must not fail the tests.
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], {
     cwd: packageDir,
-    env: { PATH: process.env.PATH ?? '', DEV_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      DEV_DATA_DIR: dataDir,
+      PORT: '0',
+      MANAGEMENT_PORT: '0',
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderrLines: string[] = [];
   if (child.stderr) onLines(child.stderr, (line) => stderrLines.push(line));
-  const listening = new Promise<number>((resolve, reject) => {
+  const listening = nextListening(child, stderrLines);
+  // Tests that expect the launcher to fail never wait for this.
+  listening.catch(() => undefined);
+  return { child, stderrLines, listening };
+}
+
+/**
+ * Resolves with the port of the next start of the service the launcher reports from now on. Rejects when
+ * the launcher exits, or says the service exited, first: the launcher then waits for the developer to fix
+ * the code, and a test would wait for ever.
+ */
+function nextListening(child: ChildProcess, stderrLines: readonly string[]): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const fail = (why: string) => reject(new Error(`pnpm dev: ${why}\n${stderrLines.join('\n')}`));
     if (child.stdout) {
       onLines(child.stdout, (line) => {
         const parsed = JSON.parse(line) as { port?: unknown; startupMs?: unknown };
         if (typeof parsed.port === 'number' && parsed.startupMs !== undefined) resolve(parsed.port);
       });
     }
-    void exitOf(child).then((exit) =>
-      reject(new Error(`pnpm dev exited (${exit.code ?? exit.signal}): ${stderrLines.join('\n')}`)),
-    );
-  });
-  // Tests that expect the launcher to fail never wait for this.
-  listening.catch(() => undefined);
-  return { child, stderrLines, listening };
-}
-
-/** Resolves with the port of the next start of the service that the launcher reports from now on. */
-function nextListening(dev: DevProcess): Promise<number> {
-  return new Promise<number>((resolve) => {
-    if (!dev.child.stdout) return;
-    onLines(dev.child.stdout, (line) => {
-      const parsed = JSON.parse(line) as { port?: unknown; startupMs?: unknown };
-      if (typeof parsed.port === 'number' && parsed.startupMs !== undefined) resolve(parsed.port);
-    });
+    if (child.stderr) {
+      onLines(child.stderr, (line) => {
+        if (line.includes('the service exited')) fail(line);
+      });
+    }
+    void exitOf(child).then((exit) => fail(`exited (${exit.code ?? exit.signal})`));
   });
 }
 
@@ -138,7 +147,7 @@ test.serial('a change under src/ restarts the service on the same database', asy
   const port = await dev.listening;
   t.is((await call(port, 'PUT', '/hello/devwatched', { dateOfBirth: '1999-12-31' })).status, 204);
 
-  const restarted = nextListening(dev);
+  const restarted = nextListening(dev.child, dev.stderrLines);
   // A file no import reaches: what it holds does not matter, only that the watched tree changed.
   const probe = join(packageDir, 'src', `.dev-restart-probe-${process.pid}`);
   t.teardown(() => rm(probe, { force: true }));
